@@ -1,0 +1,183 @@
+//! The regularizer matrix R = f(D): built once, in parallel, deterministic for a seed.
+//!
+//! Order (SPEC §1.1): embed → distances → f → permute → invert.
+//!
+//! ```
+//! use geosparse_moduli::spec::{RegularizerSpec, SpaceName, InhibitorName};
+//! let mut spec = RegularizerSpec::new(SpaceName::Torus, InhibitorName::Dog);
+//! spec.invert = true;
+//! let r = spec.resolve(Some(256), 1).unwrap().build().unwrap();
+//! let s = r.stats();
+//! assert!(s.min >= 0.0 && s.max <= 81.2);          // inverted DoG lies in [0, M]
+//! assert_eq!(r.matrix()[0], s.max);                 // the self-loop (d = 0) costs the most
+//! ```
+
+use crate::error::ModuliError;
+use crate::seed;
+use crate::space::Space;
+use crate::spec::{Resolved, ResolvedSpec};
+use rand::seq::SliceRandom;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// The neurons' coordinates on the space, `(n, dim)` row-major.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Embedding {
+    pub coords: Vec<f32>,
+    pub dim: usize,
+}
+
+impl Embedding {
+    pub fn point(&self, i: usize) -> &[f32] {
+        &self.coords[i * self.dim..(i + 1) * self.dim]
+    }
+}
+
+/// Summary numbers of R.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct RStats {
+    pub mean: f64,
+    pub min: f32,
+    pub max: f32,
+    /// Fraction of entries with R < 10 (the "cheap" pairs).
+    pub frac_below_10: f64,
+    pub frac_below_20: f64,
+}
+
+/// R (N × N, f32) with the geometry it came from.
+#[derive(Debug, Clone)]
+pub struct Regularizer {
+    pub spec: ResolvedSpec,
+    space: Option<Arc<dyn Space>>,
+    embedding: Option<Embedding>,
+    given_distances: Option<Arc<Vec<f32>>>,
+    r: Arc<Vec<f32>>,
+}
+
+/// D for all pairs, row-parallel. `(n, n)` row-major.
+pub fn distance_matrix(space: &dyn Space, emb: &Embedding) -> Vec<f32> {
+    let n = emb.coords.len() / emb.dim;
+    let mut d = vec![0f32; n * n];
+    d.par_chunks_mut(n).enumerate().for_each(|(i, row)| {
+        let a = emb.point(i);
+        for (j, out) in row.iter_mut().enumerate() {
+            *out = space.distance(a, emb.point(j)) as f32;
+        }
+    });
+    d
+}
+
+impl Resolved {
+    /// Draws (or takes) the points and builds R.
+    pub fn build(&self) -> Result<Regularizer, ModuliError> {
+        let spec = &self.spec;
+        let n = spec.neurons;
+        let space = spec.geometry.space();
+        let embedding = space.as_ref().map(|s| {
+            let coords = match &self.coords {
+                Some(c) => c.clone(),
+                None => s.sample(n, &mut seed::rng(spec.seed, "moduli/embedding")),
+            };
+            Embedding { coords, dim: s.coord_dim() }
+        });
+        let f = &spec.inhibitor;
+        let mut r = vec![0f32; n * n];
+        match (&space, &embedding, &self.distances) {
+            (Some(space), Some(emb), _) => r.par_chunks_mut(n).enumerate().for_each(|(i, row)| {
+                let a = emb.point(i);
+                for (j, out) in row.iter_mut().enumerate() {
+                    *out = f.eval(space.distance(a, emb.point(j))) as f32;
+                }
+            }),
+            (None, _, Some(d)) => r.par_iter_mut().zip(d.par_iter()).for_each(|(o, &d)| *o = f.eval(d as f64) as f32),
+            _ => unreachable!("resolve() gives either a space or a distance matrix"),
+        }
+        if let Some(pos) = r.iter().position(|v| !v.is_finite()) {
+            return Err(ModuliError::invalid(
+                "inhibitor",
+                format!("{} giving R[{}, {}] = {}", f.name(), pos / n, pos % n, r[pos]),
+                "R must be finite: lower the amplitude or the distances' scale",
+            ));
+        }
+        if spec.permute {
+            r.shuffle(&mut seed::rng(spec.seed, "moduli/permute"));
+        }
+        if spec.invert {
+            let max = r.par_iter().copied().reduce(|| f32::NEG_INFINITY, f32::max);
+            r.par_iter_mut().for_each(|v| *v = max - *v);
+        }
+        Ok(Regularizer {
+            spec: spec.clone(),
+            space,
+            embedding,
+            given_distances: self.distances.clone().map(Arc::new),
+            r: Arc::new(r),
+        })
+    }
+}
+
+impl Regularizer {
+    /// N.
+    pub fn neurons(&self) -> usize {
+        self.spec.neurons
+    }
+    /// R, `(n, n)` row-major: R[i, j] prices the weight from neuron j to neuron i.
+    pub fn matrix(&self) -> &[f32] {
+        &self.r
+    }
+    /// R shared without copying (the penalty holds one).
+    pub fn shared_matrix(&self) -> Arc<Vec<f32>> {
+        self.r.clone()
+    }
+    /// The points, unless the geometry is a user distance matrix.
+    pub fn embedding(&self) -> Option<&Embedding> {
+        self.embedding.as_ref()
+    }
+    /// The metric space, unless the geometry is a user distance matrix.
+    pub fn space(&self) -> Option<&Arc<dyn Space>> {
+        self.space.as_ref()
+    }
+    /// D, `(n, n)` (recomputed in parallel from the points, or the user's matrix).
+    pub fn distances(&self) -> Vec<f32> {
+        match (&self.space, &self.embedding, &self.given_distances) {
+            (Some(s), Some(e), _) => distance_matrix(s.as_ref(), e),
+            (_, _, Some(d)) => d.as_ref().clone(),
+            _ => unreachable!(),
+        }
+    }
+    /// d(i, j).
+    pub fn distance(&self, i: usize, j: usize) -> f64 {
+        match (&self.space, &self.embedding, &self.given_distances) {
+            (Some(s), Some(e), _) => s.distance(e.point(i), e.point(j)),
+            (_, _, Some(d)) => d[i * self.neurons() + j] as f64,
+            _ => unreachable!(),
+        }
+    }
+    /// Mean, extremes and the fraction of cheap entries.
+    pub fn stats(&self) -> RStats {
+        let r = &self.r;
+        let len = r.len() as f64;
+        let (sum, min, max, b10, b20) = r
+            .par_chunks(4096)
+            .map(|c| {
+                let mut s = 0f64;
+                let (mut lo, mut hi) = (f32::INFINITY, f32::NEG_INFINITY);
+                let (mut a, mut b) = (0usize, 0usize);
+                for &v in c {
+                    s += v as f64;
+                    lo = lo.min(v);
+                    hi = hi.max(v);
+                    a += (v < 10.0) as usize;
+                    b += (v < 20.0) as usize;
+                }
+                (s, lo, hi, a, b)
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .fold((0f64, f32::INFINITY, f32::NEG_INFINITY, 0usize, 0usize), |x, y| {
+                (x.0 + y.0, x.1.min(y.1), x.2.max(y.2), x.3 + y.3, x.4 + y.4)
+            });
+        RStats { mean: sum / len, min, max, frac_below_10: b10 as f64 / len, frac_below_20: b20 as f64 / len }
+    }
+}

@@ -1,0 +1,407 @@
+//! What a user asks for ([`RegularizerSpec`], flat optional fields as in a config file or on the
+//! command line) and what it resolves to ([`ResolvedSpec`], every constant explicit, saved with
+//! every run). Resolution checks everything once, before any work.
+//!
+//! ```
+//! use geosparse_moduli::spec::{RegularizerSpec, SpaceName, InhibitorName};
+//! let spec = RegularizerSpec {
+//!     space: Some(SpaceName::Klein),
+//!     inhibitor: Some(InhibitorName::Dog),
+//!     invert: true,
+//!     ..Default::default()
+//! };
+//! let resolved = spec.resolve(Some(64), 7).unwrap();
+//! assert_eq!(resolved.spec.neurons, 64);
+//! let r = resolved.build().unwrap();
+//! assert_eq!(r.matrix().len(), 64 * 64);
+//! ```
+
+use crate::error::ModuliError;
+use crate::inhibitor::Inhibitor;
+use crate::space::{Euclidean, Klein, Projective, Space, Sphere, Torus};
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Names of the built-in spaces (`s3` = S³ of radius 10, `torus6` = T⁶, as in the reference).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SpaceName {
+    Circle,
+    Sphere,
+    S3,
+    Torus,
+    Torus6,
+    Klein,
+    Euclidean,
+    Projective,
+}
+
+impl SpaceName {
+    pub const ALL: [SpaceName; 8] = [
+        SpaceName::Circle, SpaceName::Sphere, SpaceName::S3, SpaceName::Torus,
+        SpaceName::Torus6, SpaceName::Klein, SpaceName::Euclidean, SpaceName::Projective,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SpaceName::Circle => "circle",
+            SpaceName::Sphere => "sphere",
+            SpaceName::S3 => "s3",
+            SpaceName::Torus => "torus",
+            SpaceName::Torus6 => "torus6",
+            SpaceName::Klein => "klein",
+            SpaceName::Euclidean => "euclidean",
+            SpaceName::Projective => "projective",
+        }
+    }
+    pub fn parse(s: &str) -> Result<Self, ModuliError> {
+        Self::ALL.into_iter().find(|n| n.as_str() == s).ok_or_else(|| {
+            ModuliError::invalid("space", format!("'{s}'"), format!("valid spaces: {}", list(&Self::ALL.map(|n| n.as_str()))))
+        })
+    }
+}
+
+/// Names of the inhibitor functions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InhibitorName {
+    Square,
+    Gauss,
+    Dog,
+    Ripple,
+    Identity,
+    Constant,
+}
+
+impl InhibitorName {
+    pub const ALL: [InhibitorName; 6] = [
+        InhibitorName::Square, InhibitorName::Gauss, InhibitorName::Dog,
+        InhibitorName::Ripple, InhibitorName::Identity, InhibitorName::Constant,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InhibitorName::Square => "square",
+            InhibitorName::Gauss => "gauss",
+            InhibitorName::Dog => "dog",
+            InhibitorName::Ripple => "ripple",
+            InhibitorName::Identity => "identity",
+            InhibitorName::Constant => "constant",
+        }
+    }
+    pub fn parse(s: &str) -> Result<Self, ModuliError> {
+        Self::ALL.into_iter().find(|n| n.as_str() == s).ok_or_else(|| {
+            ModuliError::invalid("inhibitor", format!("'{s}'"), format!("valid inhibitors: {}", list(&Self::ALL.map(|n| n.as_str()))))
+        })
+    }
+}
+
+fn list(names: &[&str]) -> String {
+    names.join(", ")
+}
+
+/// A regularizer as a user writes it. Unset fields take the reference defaults.
+///
+/// `space` names the space (and metric). With `points`, the neurons' coordinates come from that
+/// `.npy` file (N × k) and are measured with `space`'s metric; with `distances`, an N × N `.npy`
+/// matrix replaces the geometry altogether (then `space` must be unset).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RegularizerSpec {
+    pub space: Option<SpaceName>,
+    /// Manifold dimension: sphere Sⁿ (2), torus Tᵏ (2), euclidean Rⁿ (3).
+    pub dim: Option<usize>,
+    /// Side of torus and Klein bottle (10).
+    pub side: Option<f64>,
+    /// Radius of circle (5), sphere (5; s3: 10), projective plane (5).
+    pub radius: Option<f64>,
+    /// Scale of euclidean Gaussian points (1).
+    pub scale: Option<f64>,
+    /// User coordinates, N × k `.npy`.
+    pub points: Option<PathBuf>,
+    /// User distance matrix, N × N `.npy`.
+    pub distances: Option<PathBuf>,
+    pub inhibitor: Option<InhibitorName>,
+    /// square 1, gauss 100, dog 100, ripple 50, identity 1, constant 1 (the constant's value).
+    pub amplitude: Option<f64>,
+    /// gauss 3, dog 5 (the wide Gaussian).
+    pub width: Option<f64>,
+    /// dog 0.25 (the narrow Gaussian: e^(−4d²)).
+    pub width2: Option<f64>,
+    /// ripple 50.
+    pub offset: Option<f64>,
+    /// ripple 2.
+    pub frequency: Option<f64>,
+    /// R ← max R − R (the reference always ran DoG inverted).
+    pub invert: bool,
+    /// Shuffle all N² entries of R with the seed (the paper's control).
+    pub permute: bool,
+    /// Allow `constant` + `invert` (R = 0: the reference's navigation "L1", bug B1).
+    pub compat_l1_inverted: bool,
+}
+
+/// The resolved geometry, with every constant explicit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
+pub enum Geometry {
+    Sphere { dim: usize, radius: f64 },
+    Torus { dim: usize, side: f64 },
+    Klein { side: f64 },
+    Euclidean { dim: usize, scale: f64 },
+    Projective { radius: f64 },
+    Distances { file: PathBuf },
+}
+
+impl Geometry {
+    /// The metric space, unless the geometry is a user distance matrix.
+    pub fn space(&self) -> Option<Arc<dyn Space>> {
+        Some(match self {
+            Geometry::Sphere { dim, radius } => Arc::new(Sphere { dim: *dim, radius: *radius }),
+            Geometry::Torus { dim, side } => Arc::new(Torus { dim: *dim, side: *side }),
+            Geometry::Klein { side } => Arc::new(Klein { side: *side }),
+            Geometry::Euclidean { dim, scale } => Arc::new(Euclidean { dim: *dim, scale: *scale }),
+            Geometry::Projective { radius } => Arc::new(Projective { radius: *radius }),
+            Geometry::Distances { .. } => return None,
+        })
+    }
+}
+
+/// A regularizer with every choice explicit: what `regularizer.json` and run configs record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResolvedSpec {
+    /// The name asked for (`s3`, `circle`, ...), or `custom` for a distance matrix.
+    pub space: String,
+    pub geometry: Geometry,
+    /// Coordinates file, when the points were supplied.
+    pub points: Option<PathBuf>,
+    pub inhibitor: Inhibitor,
+    pub invert: bool,
+    pub permute: bool,
+    pub neurons: usize,
+    pub seed: u64,
+}
+
+/// A resolved spec plus the user data it read (points or distances), ready to build.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    pub spec: ResolvedSpec,
+    pub(crate) coords: Option<Vec<f32>>,
+    pub(crate) distances: Option<Vec<f32>>,
+}
+
+fn positive(field: &'static str, v: f64) -> Result<f64, ModuliError> {
+    if v.is_finite() && v > 0.0 { Ok(v) } else { Err(ModuliError::invalid(field, v, "must be a finite number > 0")) }
+}
+
+fn finite(field: &'static str, v: f64) -> Result<f64, ModuliError> {
+    if v.is_finite() { Ok(v) } else { Err(ModuliError::invalid(field, v, "must be a finite number")) }
+}
+
+impl RegularizerSpec {
+    /// A spec from space and inhibitor names (other fields default).
+    pub fn new(space: SpaceName, inhibitor: InhibitorName) -> Self {
+        RegularizerSpec { space: Some(space), inhibitor: Some(inhibitor), ..Default::default() }
+    }
+
+    fn reject(&self, field: &'static str, set: bool, context: &str, hint: &str) -> Result<(), ModuliError> {
+        if set {
+            Err(ModuliError::NotApplicable { field, context: context.to_string(), hint: hint.to_string() })
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Checks every field and fills in defaults. `neurons` may be omitted when a points or
+    /// distances file gives N. Reads (only) the user's `.npy` file.
+    pub fn resolve(&self, neurons: Option<usize>, seed: u64) -> Result<Resolved, ModuliError> {
+        let (geometry, space_label) = self.resolve_geometry()?;
+        let inhibitor = self.resolve_inhibitor()?;
+        if inhibitor.is_constant() && self.invert && !self.compat_l1_inverted {
+            return Err(ModuliError::invalid(
+                "invert",
+                "true with inhibitor 'constant'",
+                "inverting a constant gives R = max R − R = 0, no penalty at all (the reference's \
+                 navigation \"L1\", bug B1); drop invert for a true L1, or set compat_l1_inverted = true",
+            ));
+        }
+        let mut coords = None;
+        let mut distances = None;
+        let n_file = if let Some(file) = &self.points {
+            let (shape, mut data) = geosparse_io::npy::read_f32(file).map_err(|e| ModuliError::File(format!("points: {e}")))?;
+            let space = geometry.space().expect("points imply a metric space");
+            let k = space.coord_dim();
+            if shape.len() != 2 || shape[1] != k {
+                return Err(ModuliError::invalid(
+                    "points",
+                    format!("{} with shape {:?}", file.display(), shape),
+                    format!("space '{space_label}' needs an N × {k} array of coordinates"),
+                ));
+            }
+            for (i, row) in data.chunks_mut(k).enumerate() {
+                space.canonicalize(row).map_err(|m| ModuliError::invalid("points", format!("row {i}"), m))?;
+            }
+            coords = Some(data);
+            Some(shape[0])
+        } else if let Some(file) = &self.distances {
+            let (shape, data) = geosparse_io::npy::read_f32(file).map_err(|e| ModuliError::File(format!("distances: {e}")))?;
+            if shape.len() != 2 || shape[0] != shape[1] {
+                return Err(ModuliError::invalid("distances", format!("{} with shape {:?}", file.display(), shape), "an N × N matrix"));
+            }
+            if let Some(pos) = data.iter().position(|d| !d.is_finite() || *d < 0.0) {
+                let n = shape[0];
+                return Err(ModuliError::invalid(
+                    "distances",
+                    format!("entry ({}, {}) = {}", pos / n, pos % n, data[pos]),
+                    "distances must be finite and >= 0",
+                ));
+            }
+            distances = Some(data);
+            Some(shape[0])
+        } else {
+            None
+        };
+        let neurons = match (neurons, n_file) {
+            (Some(n), Some(f)) if n != f => {
+                let field = if self.points.is_some() { "points" } else { "distances" };
+                return Err(ModuliError::invalid(field, format!("a file with {f} rows"), format!("neurons is {n}; the file needs one row per neuron")));
+            }
+            (Some(n), _) => n,
+            (None, Some(f)) => f,
+            (None, None) => return Err(ModuliError::invalid("neurons", "nothing", "give the number of neurons (>= 1)")),
+        };
+        if neurons == 0 {
+            return Err(ModuliError::invalid("neurons", 0, "must be >= 1"));
+        }
+        Ok(Resolved {
+            spec: ResolvedSpec {
+                space: space_label,
+                geometry,
+                points: self.points.clone(),
+                inhibitor,
+                invert: self.invert,
+                permute: self.permute,
+                neurons,
+                seed,
+            },
+            coords,
+            distances,
+        })
+    }
+
+    fn resolve_geometry(&self) -> Result<(Geometry, String), ModuliError> {
+        if let Some(file) = &self.distances {
+            self.reject("space", self.space.is_some(), "a distances file", "the file replaces the geometry: drop space")?;
+            self.reject("points", self.points.is_some(), "a distances file", "give points or distances, not both")?;
+            for (f, set) in [("dim", self.dim.is_some()), ("side", self.side.is_some()), ("radius", self.radius.is_some()), ("scale", self.scale.is_some())] {
+                self.reject(f, set, "a distances file", "the file replaces the geometry")?;
+            }
+            return Ok((Geometry::Distances { file: file.clone() }, "custom".into()));
+        }
+        let name = self.space.ok_or_else(|| {
+            ModuliError::invalid("space", "nothing", format!("valid spaces: {}", list(&SpaceName::ALL.map(|n| n.as_str()))))
+        })?;
+        let label = name.as_str();
+        let ctx = format!("space '{label}'");
+        let no = |f: &'static str, set: bool, hint: &str| self.reject(f, set, &ctx, hint);
+        let g = match name {
+            SpaceName::Circle | SpaceName::Sphere | SpaceName::S3 | SpaceName::Projective => {
+                no("side", self.side.is_some(), "side applies to torus, torus6 and klein")?;
+                no("scale", self.scale.is_some(), "scale applies to euclidean")?;
+                let default_r = if name == SpaceName::S3 { 10.0 } else { 5.0 };
+                let radius = positive("radius", self.radius.unwrap_or(default_r))?;
+                match name {
+                    SpaceName::Sphere => {
+                        let dim = self.dim.unwrap_or(2);
+                        if dim == 0 {
+                            return Err(ModuliError::invalid("dim", 0, "a sphere Sⁿ needs n >= 1"));
+                        }
+                        Geometry::Sphere { dim, radius }
+                    }
+                    SpaceName::Circle | SpaceName::S3 | SpaceName::Projective => {
+                        no("dim", self.dim.is_some(), "the dimension is fixed (circle 1, s3 3, projective 2); use sphere with dim")?;
+                        match name {
+                            SpaceName::Circle => Geometry::Sphere { dim: 1, radius },
+                            SpaceName::S3 => Geometry::Sphere { dim: 3, radius },
+                            _ => Geometry::Projective { radius },
+                        }
+                    }
+                    _ => unreachable!(),
+                }
+            }
+            SpaceName::Torus | SpaceName::Torus6 | SpaceName::Klein => {
+                no("radius", self.radius.is_some(), "radius applies to circle, sphere, s3 and projective")?;
+                no("scale", self.scale.is_some(), "scale applies to euclidean")?;
+                let side = positive("side", self.side.unwrap_or(10.0))?;
+                match name {
+                    SpaceName::Torus => {
+                        let dim = self.dim.unwrap_or(2);
+                        if dim == 0 {
+                            return Err(ModuliError::invalid("dim", 0, "a torus Tᵏ needs k >= 1"));
+                        }
+                        Geometry::Torus { dim, side }
+                    }
+                    _ => {
+                        no("dim", self.dim.is_some(), "the dimension is fixed (torus6 6, klein 2); use torus with dim")?;
+                        if name == SpaceName::Klein { Geometry::Klein { side } } else { Geometry::Torus { dim: 6, side } }
+                    }
+                }
+            }
+            SpaceName::Euclidean => {
+                no("radius", self.radius.is_some(), "radius applies to circle, sphere, s3 and projective")?;
+                no("side", self.side.is_some(), "side applies to torus, torus6 and klein")?;
+                let dim = self.dim.unwrap_or(3);
+                if dim == 0 {
+                    return Err(ModuliError::invalid("dim", 0, "Rⁿ needs n >= 1"));
+                }
+                Geometry::Euclidean { dim, scale: positive("scale", self.scale.unwrap_or(1.0))? }
+            }
+        };
+        Ok((g, label.to_string()))
+    }
+
+    fn resolve_inhibitor(&self) -> Result<Inhibitor, ModuliError> {
+        let name = self.inhibitor.ok_or_else(|| {
+            ModuliError::invalid("inhibitor", "nothing", format!("valid inhibitors: {}", list(&InhibitorName::ALL.map(|n| n.as_str()))))
+        })?;
+        let ctx = format!("inhibitor '{}'", name.as_str());
+        let allowed: &[&str] = match name {
+            InhibitorName::Square | InhibitorName::Identity | InhibitorName::Constant => &["amplitude"],
+            InhibitorName::Gauss => &["amplitude", "width"],
+            InhibitorName::Dog => &["amplitude", "width", "width2"],
+            InhibitorName::Ripple => &["amplitude", "offset", "frequency"],
+        };
+        let given = [
+            ("amplitude", self.amplitude.is_some()),
+            ("width", self.width.is_some()),
+            ("width2", self.width2.is_some()),
+            ("offset", self.offset.is_some()),
+            ("frequency", self.frequency.is_some()),
+        ];
+        for (field, set) in given {
+            if set && !allowed.contains(&field) {
+                return Err(ModuliError::NotApplicable {
+                    field,
+                    context: ctx.clone(),
+                    hint: format!("its parameters are: {}", allowed.join(", ")),
+                });
+            }
+        }
+        let amp = |d: f64| finite("amplitude", self.amplitude.unwrap_or(d));
+        Ok(match name {
+            InhibitorName::Square => Inhibitor::Square { amplitude: amp(1.0)? },
+            InhibitorName::Identity => Inhibitor::Identity { amplitude: amp(1.0)? },
+            InhibitorName::Constant => Inhibitor::Constant { value: amp(1.0)? },
+            InhibitorName::Gauss => Inhibitor::Gauss { amplitude: amp(100.0)?, width: positive("width", self.width.unwrap_or(3.0))? },
+            InhibitorName::Dog => Inhibitor::Dog {
+                amplitude: amp(100.0)?,
+                width: positive("width", self.width.unwrap_or(5.0))?,
+                width2: positive("width2", self.width2.unwrap_or(0.25))?,
+            },
+            InhibitorName::Ripple => Inhibitor::Ripple {
+                offset: finite("offset", self.offset.unwrap_or(50.0))?,
+                amplitude: amp(50.0)?,
+                frequency: finite("frequency", self.frequency.unwrap_or(2.0))?,
+            },
+        })
+    }
+}
