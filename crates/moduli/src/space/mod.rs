@@ -81,16 +81,16 @@ pub(crate) fn clamped_acos(c: f64) -> f64 {
     if c.is_nan() { f64::NAN } else { c.clamp(-1.0, 1.0).acos() }
 }
 
-/// The angle between two stored vectors, `acos(clamp(⟨â, b̂⟩, −1, 1))` computed the stable
-/// way, `2·atan2(‖â − b̂‖, ‖â + b̂‖)` in f64: exactly 0 for equal points and π for antipodes,
-/// where the plain `acos` of an f32 dot product is off by ~1e-3 (its slope is infinite at ±1).
-/// NaN coordinates give NaN, never 0.
+/// The angle between two stored unit vectors, `acos(clamp(⟨a, b⟩, −1, 1))` computed the
+/// stable way, `2·atan2(‖a − b‖, ‖a + b‖)` in f64: exactly 0 for equal points and π for
+/// antipodes, where the plain `acos` of an f32 dot product is off by ~1e-3 (its slope is
+/// infinite at ±1). Points are unit vectors to f32 rounding (sampling and `canonicalize`
+/// normalise them), which changes the angle by < 1e-7. NaN coordinates give NaN, never 0.
+#[inline]
 pub(crate) fn angle(a: &[f32], b: &[f32]) -> f64 {
-    let na = a.iter().map(|&x| (x as f64).powi(2)).sum::<f64>().sqrt();
-    let nb = b.iter().map(|&x| (x as f64).powi(2)).sum::<f64>().sqrt();
     let (mut diff, mut sum) = (0f64, 0f64);
     for (&x, &y) in a.iter().zip(b) {
-        let (u, v) = (x as f64 / na, y as f64 / nb);
+        let (u, v) = (x as f64, y as f64);
         diff += (u - v) * (u - v);
         sum += (u + v) * (u + v);
     }

@@ -1,0 +1,41 @@
+//! The `geosparse` command line. Each subcommand lives in `cmd/`; errors print one clear
+//! message (no backtrace) and exit with status 2 for bad input, 1 for failures at run time.
+
+mod cmd;
+
+use clap::{Parser, Subcommand};
+
+/// Sparse recurrent networks by geometry: moduli regularization + gradual magnitude pruning.
+#[derive(Parser)]
+#[command(name = "geosparse", version, about, long_about = None)]
+struct Cli {
+    /// Worker threads for linear algebra and parallel loops (default: all cores).
+    #[arg(long, global = true)]
+    threads: Option<usize>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build a moduli regularizer R = f(D) and write it as .npy, .json and .png.
+    Regularizer(cmd::regularizer::Args),
+}
+
+fn main() {
+    let cli = Cli::parse();
+    if let Some(t) = cli.threads {
+        if t == 0 {
+            eprintln!("error: --threads: 0 is not allowed; give at least 1");
+            std::process::exit(2);
+        }
+        let _ = rayon::ThreadPoolBuilder::new().num_threads(t).build_global();
+    }
+    let result = match cli.command {
+        Command::Regularizer(a) => cmd::regularizer::run(a),
+    };
+    if let Err(e) = result {
+        eprintln!("error: {e:#}");
+        std::process::exit(if e.downcast_ref::<cmd::UserError>().is_some() { 2 } else { 1 });
+    }
+}
