@@ -1,0 +1,76 @@
+//! Linear layer y = x Wᵀ + b, PyTorch's `nn.Linear` (weight `(out, in)`, bias `(out)`).
+//!
+//! ```
+//! use geosparse_engine::layers::linear::Linear;
+//! let mut rng = geosparse_moduli::seed::rng(0, "doc");
+//! let lin = Linear::new("decoder", 3, 2, true, &mut rng);
+//! let x = vec![1.0f32; 4 * 3];                 // (M=4, in=3)
+//! let y = lin.forward(&x, 4);                  // (4, 2)
+//! assert_eq!(y.len(), 8);
+//! ```
+
+use crate::ops::{self, Trans};
+use crate::param::{Module, Param, ParamKind};
+use rand::Rng;
+
+#[derive(Debug, Clone)]
+pub struct Linear {
+    pub weight: Param,
+    pub bias: Option<Param>,
+}
+
+impl Linear {
+    /// PyTorch's default init: U(±1/√in) for weight and bias.
+    pub fn new(prefix: &str, input: usize, output: usize, bias: bool, rng: &mut impl Rng) -> Self {
+        let k = 1.0 / (input as f32).sqrt();
+        Self::with_bounds(prefix, input, output, bias, k, k, rng)
+    }
+
+    /// Weight U(±wb), bias U(±bb) (bb = 0 gives a zero bias).
+    pub fn with_bounds(prefix: &str, input: usize, output: usize, bias: bool, wb: f32, bb: f32, rng: &mut impl Rng) -> Self {
+        let weight = Param::uniform(&format!("{prefix}.weight"), &[output, input], ParamKind::Weight, wb, rng);
+        let bias = bias.then(|| Param::uniform(&format!("{prefix}.bias"), &[output], ParamKind::Bias, bb, rng));
+        Linear { weight, bias }
+    }
+
+    pub fn input(&self) -> usize {
+        self.weight.shape[1]
+    }
+    pub fn output(&self) -> usize {
+        self.weight.shape[0]
+    }
+
+    /// x (M, in) → y (M, out).
+    pub fn forward(&self, x: &[f32], m: usize) -> Vec<f32> {
+        let (o, i) = (self.output(), self.input());
+        let mut y = vec![0f32; m * o];
+        ops::gemm(&mut y, x, Trans::No, &self.weight.value, Trans::Yes, m, i, o, false);
+        if let Some(b) = &self.bias {
+            ops::add_row_bias(&mut y, &b.value);
+        }
+        y
+    }
+
+    /// dW += dyᵀ x, db += Σ dy; returns dx = dy W (M, in) when `need_dx`.
+    pub fn backward(&mut self, x: &[f32], dy: &[f32], m: usize, need_dx: bool) -> Option<Vec<f32>> {
+        let (o, i) = (self.output(), self.input());
+        ops::gemm(&mut self.weight.grad, dy, Trans::Yes, x, Trans::No, o, m, i, true);
+        if let Some(b) = &mut self.bias {
+            ops::add_col_sums(&mut b.grad, dy, m, o);
+        }
+        need_dx.then(|| {
+            let mut dx = vec![0f32; m * i];
+            ops::gemm(&mut dx, dy, Trans::No, &self.weight.value, Trans::No, m, o, i, false);
+            dx
+        })
+    }
+}
+
+impl Module for Linear {
+    fn params(&self) -> Vec<&Param> {
+        std::iter::once(&self.weight).chain(self.bias.as_ref()).collect()
+    }
+    fn params_mut(&mut self) -> Vec<&mut Param> {
+        std::iter::once(&mut self.weight).chain(self.bias.as_mut()).collect()
+    }
+}

@@ -1,0 +1,99 @@
+//! LSTM cell (PyTorch gate order i, f, g, o):
+//! gates = x W_ihᵀ + b_ih + h W_hhᵀ + b_hh; i, f, o = σ(·), g = tanh(·);
+//! c_t = f ⊙ c_{t−1} + i ⊙ g; h_t = o ⊙ tanh(c_t).
+//!
+//! ```
+//! use geosparse_engine::layers::rnn::{Rnn, RnnConfig, CellKind, State};
+//! let mut rng = geosparse_moduli::seed::rng(1, "doc");
+//! let cfg = RnnConfig { cell: CellKind::Lstm, input: 2, hidden: 3, layers: 1, bias: true, dropout: 0.0 };
+//! let rnn = Rnn::new("rnn", cfg, &mut rng);
+//! let c = rnn.forward(&[1.0; 4], 2, 1, &State::zeros(&cfg, 1), false, &mut rng);
+//! assert!(c.output().iter().all(|&h| h.abs() < 1.0));
+//! ```
+
+use super::rnn::{LayerCache, RnnLayer};
+use crate::ops::{self, sigmoid};
+
+/// x (T, B, I), h0, c0 (B, H) → cache with gates (T, B, 4H) activated, hs and cs (T+1, B, H).
+pub fn forward(layer: &RnnLayer, x: Vec<f32>, t: usize, b: usize, h0: &[f32], c0: &[f32]) -> LayerCache {
+    let h = layer.weight_hh.shape[1];
+    let (bh, g4) = (b * h, 4 * h);
+    let mut gates = layer.project_input(&x, t * b, true); // (T·B, 4H) pre-activations, input part
+    let mut hs = vec![0f32; (t + 1) * bh];
+    let mut cs = vec![0f32; (t + 1) * bh];
+    hs[..bh].copy_from_slice(h0);
+    cs[..bh].copy_from_slice(c0);
+    for s in 0..t {
+        let g = &mut gates[s * b * g4..(s + 1) * b * g4];
+        layer.recur(g, &hs[s * bh..(s + 1) * bh], b); // g (B, 4H) += h_s W_hhᵀ
+        let (cprev, cnext) = cs.split_at_mut((s + 1) * bh);
+        let cprev = &cprev[s * bh..];
+        let cnext = &mut cnext[..bh];
+        let hnext = &mut hs[(s + 1) * bh..(s + 2) * bh];
+        ops::for_rows2(g, g4, cnext, h, |r, gr, cr| {
+            let cp = &cprev[r * h..(r + 1) * h];
+            for j in 0..h {
+                let i = sigmoid(gr[j]);
+                let f = sigmoid(gr[h + j]);
+                let gg = gr[2 * h + j].tanh();
+                let o = sigmoid(gr[3 * h + j]);
+                gr[j] = i;
+                gr[h + j] = f;
+                gr[2 * h + j] = gg;
+                gr[3 * h + j] = o;
+                cr[j] = f * cp[j] + i * gg;
+            }
+        });
+        let cnext = &cs[(s + 1) * bh..(s + 2) * bh];
+        let g = &gates[s * b * g4..(s + 1) * b * g4];
+        ops::for_rows(hnext, h, |r, hr| {
+            for j in 0..h {
+                hr[j] = g[r * g4 + 3 * h + j] * cnext[r * h + j].tanh();
+            }
+        });
+    }
+    LayerCache { x, hs, cs, gates, ..Default::default() }
+}
+
+/// dout (T, B, H), dh, dc at the end (B, H) → (dx, dh0, dc0); adds parameter grads.
+#[allow(clippy::too_many_arguments)]
+pub fn backward(
+    layer: &mut RnnLayer,
+    c: &LayerCache,
+    dout: &[f32],
+    t: usize,
+    b: usize,
+    mut dh: Vec<f32>,
+    mut dc: Vec<f32>,
+    need_dx: bool,
+) -> (Option<Vec<f32>>, Vec<f32>, Vec<f32>) {
+    let h = layer.weight_hh.shape[1];
+    let (bh, g4) = (b * h, 4 * h);
+    let mut dgates = vec![0f32; t * b * g4]; // (T, B, 4H) pre-activation grads
+    for s in (0..t).rev() {
+        let g = &c.gates[s * b * g4..(s + 1) * b * g4];
+        let cprev = &c.cs[s * bh..(s + 1) * bh];
+        let ccur = &c.cs[(s + 1) * bh..(s + 2) * bh];
+        let dout_s = &dout[s * bh..(s + 1) * bh];
+        let dg = &mut dgates[s * b * g4..(s + 1) * b * g4];
+        let dh_ref = &dh;
+        // dc is updated in place to dc_{s} (the gradient flowing to c_{s−1} ... c_prev)
+        ops::for_rows2(dg, g4, &mut dc, h, |r, dgr, dcr| {
+            for j in 0..h {
+                let k = r * h + j;
+                let (i, f, gg, o) = (g[r * g4 + j], g[r * g4 + h + j], g[r * g4 + 2 * h + j], g[r * g4 + 3 * h + j]);
+                let tc = ccur[k].tanh();
+                let dhv = dh_ref[k] + dout_s[k];
+                let dcv = dcr[j] + dhv * o * (1.0 - tc * tc);
+                dgr[j] = dcv * gg * i * (1.0 - i);
+                dgr[h + j] = dcv * cprev[k] * f * (1.0 - f);
+                dgr[2 * h + j] = dcv * i * (1.0 - gg * gg);
+                dgr[3 * h + j] = dhv * tc * o * (1.0 - o);
+                dcr[j] = dcv * f;
+            }
+        });
+        layer.recur_back(&mut dh, dg, b, false); // dh_{s} = dg W_hh
+    }
+    let dx = layer.accumulate_grads(&c.x, &c.hs[..t * bh], &dgates, &dgates, t * b, need_dx);
+    (dx, dh, dc)
+}

@@ -1,0 +1,108 @@
+//! Losses, each returning the mean loss and writing d(loss)/d(input) (scaled for the mean).
+//!
+//! * [`soft_cross_entropy`]: −mean_rows Σ_k y_k log softmax(z)_k (navigation's place cells).
+//! * [`cross_entropy`]: −mean_rows log softmax(z)[target] (language modelling), with the
+//!   number of correct argmax predictions.
+//! * [`mse`]: mean (ŷ − y)² (adding problem).
+//!
+//! ```
+//! use geosparse_engine::loss::cross_entropy;
+//! let mut z = vec![0.0f32; 2 * 4];            // uniform over 4 classes
+//! let out = cross_entropy(&mut z, &[1, 3], 4, true);
+//! assert!((out.loss - 4f64.ln()).abs() < 1e-6); // perplexity of a uniform model = 4
+//! assert!((z[1] - (0.25 - 1.0) / 2.0).abs() < 1e-7);
+//! ```
+
+use crate::ops;
+
+/// Result of a classification loss.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LossOut {
+    /// Mean over rows.
+    pub loss: f64,
+    /// Rows whose argmax equals the target (cross_entropy only).
+    pub correct: usize,
+    pub rows: usize,
+}
+
+/// log Σ exp(z) of one row, max-shifted.
+#[inline]
+fn logsumexp(z: &[f32]) -> (f32, f32) {
+    let m = z.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let s: f32 = z.iter().map(|&v| (v - m).exp()).sum();
+    (m, m + s.ln())
+}
+
+/// Soft-target cross-entropy over rows of `logits` (M, K) against `targets` (M, K).
+/// With `grad`, `logits` is overwritten by d(mean loss)/d(logits) = (softmax·Σy − y)/M.
+pub fn soft_cross_entropy(logits: &mut [f32], targets: &[f32], k: usize, grad: bool) -> f64 {
+    assert_eq!(logits.len(), targets.len(), "logits and targets differ in shape");
+    let m = logits.len() / k;
+    let inv_m = 1.0 / m as f32;
+    let per_row: Vec<f64> = {
+        let mut out = vec![0f64; m];
+        let mut rows: Vec<(&mut [f32], &mut f64)> = logits.chunks_mut(k).zip(out.iter_mut()).collect();
+        let work = |(r, (z, o)): (usize, &mut (&mut [f32], &mut f64))| {
+            let y = &targets[r * k..(r + 1) * k];
+            let (_, lse) = logsumexp(z);
+            let ysum: f32 = y.iter().sum();
+            let dot: f64 = z.iter().zip(y).map(|(&a, &b)| a as f64 * b as f64).sum();
+            **o = lse as f64 * ysum as f64 - dot;
+            if grad {
+                z.iter_mut().zip(y).for_each(|(v, &t)| *v = ((*v - lse).exp() * ysum - t) * inv_m);
+            }
+        };
+        use rayon::prelude::*;
+        if logits_len_small(m * k) {
+            rows.iter_mut().enumerate().for_each(work);
+        } else {
+            rows.par_iter_mut().with_min_len(ops::min_rows(k)).enumerate().for_each(work);
+        }
+        out
+    };
+    per_row.iter().sum::<f64>() / m as f64
+}
+
+fn logits_len_small(n: usize) -> bool {
+    n < 1 << 15
+}
+
+/// Cross-entropy of integer targets over rows of `logits` (M, V). With `grad`, `logits` is
+/// overwritten by (softmax − onehot)/M. Counts argmax hits (ties: the first maximum).
+pub fn cross_entropy(logits: &mut [f32], targets: &[u32], v: usize, grad: bool) -> LossOut {
+    let m = targets.len();
+    assert_eq!(logits.len(), m * v, "logits are not (M={m}, V={v})");
+    let inv_m = 1.0 / m as f32;
+    let mut losses = vec![0f64; m];
+    let mut hits = vec![0u8; m];
+    {
+        let mut rows: Vec<(&mut [f32], (&mut f64, &mut u8))> = logits.chunks_mut(v).zip(losses.iter_mut().zip(hits.iter_mut())).collect();
+        let work = |(r, (z, (l, h))): (usize, &mut (&mut [f32], (&mut f64, &mut u8)))| {
+            let t = targets[r] as usize;
+            let (mx, lse) = logsumexp(z);
+            **l = (lse - z[t]) as f64;
+            let am = z.iter().position(|&x| x == mx).unwrap_or(0);
+            **h = (am == t) as u8;
+            if grad {
+                z.iter_mut().for_each(|x| *x = (*x - lse).exp() * inv_m);
+                z[t] -= inv_m;
+            }
+        };
+        use rayon::prelude::*;
+        if logits_len_small(m * v) {
+            rows.iter_mut().enumerate().for_each(work);
+        } else {
+            rows.par_iter_mut().with_min_len(ops::min_rows(v)).enumerate().for_each(work);
+        }
+    }
+    LossOut { loss: losses.iter().sum::<f64>() / m as f64, correct: hits.iter().map(|&h| h as usize).sum(), rows: m }
+}
+
+/// Mean squared error; returns (loss, d loss / d pred).
+pub fn mse(pred: &[f32], target: &[f32]) -> (f64, Vec<f32>) {
+    assert_eq!(pred.len(), target.len());
+    let n = pred.len() as f32;
+    let loss = pred.iter().zip(target).map(|(&p, &t)| ((p - t) as f64).powi(2)).sum::<f64>() / pred.len() as f64;
+    let grad = pred.iter().zip(target).map(|(&p, &t)| 2.0 * (p - t) / n).collect();
+    (loss, grad)
+}

@@ -1,0 +1,26 @@
+//! `torch.nn.utils.clip_grad_norm_`: scale all gradients by min(1, max_norm / (‖g‖ + 1e-6)).
+//!
+//! ```
+//! use geosparse_engine::optim::clip_grad_norm;
+//! use geosparse_engine::param::{Param, ParamKind};
+//! let mut p = Param::zeros("w", &[2], ParamKind::Weight);
+//! p.grad = vec![3.0, 4.0];
+//! let norm = clip_grad_norm(vec![&mut p], 1.0);
+//! assert_eq!(norm, 5.0);
+//! assert!((p.grad[0] - 0.6).abs() < 1e-6);
+//! ```
+
+use crate::ops;
+use crate::param::Param;
+
+/// Clips in place; returns the total norm before clipping (pruned entries count as 0).
+pub fn clip_grad_norm(params: Vec<&mut Param>, max_norm: f32) -> f64 {
+    let mut params = params;
+    params.iter_mut().for_each(|p| p.mask_grad());
+    let total = params.iter().map(|p| ops::sum_squares(&p.grad)).sum::<f64>().sqrt();
+    let coef = (max_norm as f64 / (total + 1e-6)).min(1.0) as f32;
+    if coef < 1.0 {
+        params.into_iter().for_each(|p| ops::scale(&mut p.grad, coef));
+    }
+    total
+}
