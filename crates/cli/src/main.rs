@@ -3,6 +3,11 @@
 
 mod cmd;
 
+/// mimalloc keeps freed pages for reuse: a training step allocates and frees its ~100 MB of
+/// activations every step, which the system allocator returns to the OS and page-faults back in.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::{Parser, Subcommand};
 
 /// Sparse recurrent networks by geometry: moduli regularization + gradual magnitude pruning.
@@ -20,6 +25,8 @@ struct Cli {
 enum Command {
     /// Build a moduli regularizer R = f(D) and write it as .npy, .json and .png.
     Regularizer(cmd::regularizer::Args),
+    /// Benchmarks against a baseline measured in the same run.
+    Bench(cmd::bench::Args),
 }
 
 fn main() {
@@ -33,6 +40,7 @@ fn main() {
     }
     let result = match cli.command {
         Command::Regularizer(a) => cmd::regularizer::run(a),
+        Command::Bench(a) => cmd::bench::run(a, cli.threads),
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");

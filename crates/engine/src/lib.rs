@@ -32,9 +32,11 @@ pub mod checkpoint;
 pub mod error;
 pub mod layers;
 pub mod loss;
+pub mod math;
 pub mod ops;
 pub mod optim;
 pub mod param;
+pub mod profile;
 pub mod regularize;
 
 pub use error::EngineError;

@@ -25,17 +25,10 @@ pub struct LossOut {
     pub rows: usize,
 }
 
-/// log Σ exp(z) of one row, max-shifted.
-#[inline]
-fn logsumexp(z: &[f32]) -> (f32, f32) {
-    let m = z.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-    let s: f32 = z.iter().map(|&v| (v - m).exp()).sum();
-    (m, m + s.ln())
-}
-
 /// Soft-target cross-entropy over rows of `logits` (M, K) against `targets` (M, K).
 /// With `grad`, `logits` is overwritten by d(mean loss)/d(logits) = (softmax·Σy − y)/M.
 pub fn soft_cross_entropy(logits: &mut [f32], targets: &[f32], k: usize, grad: bool) -> f64 {
+    let _t = crate::profile::scope("soft cross-entropy");
     assert_eq!(logits.len(), targets.len(), "logits and targets differ in shape");
     let m = logits.len() / k;
     let inv_m = 1.0 / m as f32;
@@ -44,12 +37,15 @@ pub fn soft_cross_entropy(logits: &mut [f32], targets: &[f32], k: usize, grad: b
         let mut rows: Vec<(&mut [f32], &mut f64)> = logits.chunks_mut(k).zip(out.iter_mut()).collect();
         let work = |(r, (z, o)): (usize, &mut (&mut [f32], &mut f64))| {
             let y = &targets[r * k..(r + 1) * k];
-            let (_, lse) = logsumexp(z);
             let ysum: f32 = y.iter().sum();
             let dot: f64 = z.iter().zip(y).map(|(&a, &b)| a as f64 * b as f64).sum();
+            let (mx, _) = ops::max_index(z);
+            let s = ops::exp_shift_sum(z, mx); // z ← e^(z − max)
+            let lse = mx + s.ln();
             **o = lse as f64 * ysum as f64 - dot;
             if grad {
-                z.iter_mut().zip(y).for_each(|(v, &t)| *v = ((*v - lse).exp() * ysum - t) * inv_m);
+                let c = ysum / s;
+                z.iter_mut().zip(y).for_each(|(v, &t)| *v = (*v * c - t) * inv_m);
             }
         };
         use rayon::prelude::*;
@@ -70,6 +66,7 @@ fn logits_len_small(n: usize) -> bool {
 /// Cross-entropy of integer targets over rows of `logits` (M, V). With `grad`, `logits` is
 /// overwritten by (softmax − onehot)/M. Counts argmax hits (ties: the first maximum).
 pub fn cross_entropy(logits: &mut [f32], targets: &[u32], v: usize, grad: bool) -> LossOut {
+    let _t = crate::profile::scope("cross-entropy");
     let m = targets.len();
     assert_eq!(logits.len(), m * v, "logits are not (M={m}, V={v})");
     let inv_m = 1.0 / m as f32;
@@ -79,14 +76,26 @@ pub fn cross_entropy(logits: &mut [f32], targets: &[u32], v: usize, grad: bool) 
         let mut rows: Vec<(&mut [f32], (&mut f64, &mut u8))> = logits.chunks_mut(v).zip(losses.iter_mut().zip(hits.iter_mut())).collect();
         let work = |(r, (z, (l, h))): (usize, &mut (&mut [f32], (&mut f64, &mut u8)))| {
             let t = targets[r] as usize;
-            let (mx, lse) = logsumexp(z);
-            **l = (lse - z[t]) as f64;
-            let am = z.iter().position(|&x| x == mx).unwrap_or(0);
-            **h = (am == t) as u8;
+            let (mx, am) = ops::max_index(z);
+            let zt = z[t];
             if grad {
-                z.iter_mut().for_each(|x| *x = (*x - lse).exp() * inv_m);
+                let s = ops::exp_shift_sum(z, mx); // z ← e^(z − max)
+                **l = (mx + s.ln() - zt) as f64;
+                let c = inv_m / s;
+                z.iter_mut().for_each(|x| *x *= c);
                 z[t] -= inv_m;
+            } else {
+                let mut acc = [0f32; 8];
+                let mut it = z.chunks_exact(8);
+                for ch in &mut it {
+                    for q in 0..8 {
+                        acc[q] += crate::math::exp(ch[q] - mx);
+                    }
+                }
+                let s: f32 = acc.iter().sum::<f32>() + it.remainder().iter().map(|&v| crate::math::exp(v - mx)).sum::<f32>();
+                **l = (mx + s.ln() - zt) as f64;
             }
+            **h = (am == t) as u8;
         };
         use rayon::prelude::*;
         if logits_len_small(m * v) {

@@ -11,5 +11,6 @@
 //! geosparse_experiments::regularizer_dir::write(&reg, "out/klein".as_ref(), false).unwrap();
 //! ```
 
+pub mod bench;
 pub mod plot;
 pub mod regularizer_dir;

@@ -1,5 +1,6 @@
 //! Subcommands.
 
+pub mod bench;
 pub mod regularizer;
 
 /// A mistake in what the user asked for (exit status 2), as opposed to a failure while working.

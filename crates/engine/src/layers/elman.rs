@@ -13,17 +13,16 @@
 //! ```
 
 use super::rnn::{Activation, LayerCache, RnnLayer};
-use crate::ops;
+use crate::ops::{self, tanh};
 
 /// x (T, B, I), h0 (B, H) → cache with hs (T+1, B, H).
 pub fn forward(layer: &RnnLayer, x: Vec<f32>, t: usize, b: usize, h0: &[f32], act: Activation) -> LayerCache {
+    let _t = crate::profile::scope("elman forward");
     let h = layer.weight_hh.shape[1];
     let bh = b * h;
-    let proj = layer.project_input(&x, t * b, true); // (T·B, H)
     let mut hs = vec![0f32; (t + 1) * bh];
     hs[..bh].copy_from_slice(h0);
-    hs[bh..].copy_from_slice(&proj);
-    drop(proj);
+    layer.project_input_into(&mut hs[bh..], &x, t * b, true); // h₁..h_T ← x W_ihᵀ + b (T·B, H)
     for s in 0..t {
         let (prev, cur) = hs.split_at_mut((s + 1) * bh);
         let prev = &prev[s * bh..];
@@ -31,7 +30,7 @@ pub fn forward(layer: &RnnLayer, x: Vec<f32>, t: usize, b: usize, h0: &[f32], ac
         layer.recur(cur, prev, b); // cur (B, H) += h_{s} W_hhᵀ
         match act {
             Activation::Relu => ops::for_rows(cur, h, |_, r| r.iter_mut().for_each(|v| *v = v.max(0.0))),
-            Activation::Tanh => ops::for_rows(cur, h, |_, r| r.iter_mut().for_each(|v| *v = v.tanh())),
+            Activation::Tanh => ops::for_rows(cur, h, |_, r| r.iter_mut().for_each(|v| *v = tanh(*v))),
         }
     }
     LayerCache { x, hs, ..Default::default() }
@@ -49,6 +48,7 @@ pub fn backward(
     act: Activation,
     need_dx: bool,
 ) -> (Option<Vec<f32>>, Vec<f32>) {
+    let _t = crate::profile::scope("elman backward");
     let h = layer.weight_hh.shape[1];
     let bh = b * h;
     let mut dpre = vec![0f32; t * bh]; // (T, B, H)

@@ -12,10 +12,11 @@
 //! ```
 
 use super::rnn::{LayerCache, RnnLayer};
-use crate::ops::{self, sigmoid};
+use crate::ops::{self, sigmoid, tanh};
 
 /// x (T, B, I), h0 (B, H) → cache with gates r, z, n (T, B, 3H), ghn (T, B, H), hs.
 pub fn forward(layer: &RnnLayer, x: Vec<f32>, t: usize, b: usize, h0: &[f32]) -> LayerCache {
+    let _t = crate::profile::scope("gru forward");
     let h = layer.weight_hh.shape[1];
     let (bh, g3) = (b * h, 3 * h);
     let mut gates = layer.project_input(&x, t * b, false); // (T·B, 3H) = x W_ihᵀ + b_ih
@@ -38,7 +39,7 @@ pub fn forward(layer: &RnnLayer, x: Vec<f32>, t: usize, b: usize, h0: &[f32]) ->
             for j in 0..h {
                 let rr = sigmoid(gr[j] + ghr[j]);
                 let z = sigmoid(gr[h + j] + ghr[h + j]);
-                let n = (gr[2 * h + j] + rr * ghr[2 * h + j]).tanh();
+                let n = tanh(gr[2 * h + j] + rr * ghr[2 * h + j]);
                 gr[j] = rr;
                 gr[h + j] = z;
                 gr[2 * h + j] = n;
@@ -70,6 +71,7 @@ pub fn backward(
     mut dh: Vec<f32>,
     need_dx: bool,
 ) -> (Option<Vec<f32>>, Vec<f32>) {
+    let _t = crate::profile::scope("gru backward");
     let h = layer.weight_hh.shape[1];
     let (bh, g3) = (b * h, 3 * h);
     let mut dgi = vec![0f32; t * b * g3];

@@ -12,10 +12,11 @@
 //! ```
 
 use super::rnn::{LayerCache, RnnLayer};
-use crate::ops::{self, sigmoid};
+use crate::ops::{self, sigmoid, tanh};
 
 /// x (T, B, I), h0, c0 (B, H) → cache with gates (T, B, 4H) activated, hs and cs (T+1, B, H).
 pub fn forward(layer: &RnnLayer, x: Vec<f32>, t: usize, b: usize, h0: &[f32], c0: &[f32]) -> LayerCache {
+    let _t = crate::profile::scope("lstm forward");
     let h = layer.weight_hh.shape[1];
     let (bh, g4) = (b * h, 4 * h);
     let mut gates = layer.project_input(&x, t * b, true); // (T·B, 4H) pre-activations, input part
@@ -35,7 +36,7 @@ pub fn forward(layer: &RnnLayer, x: Vec<f32>, t: usize, b: usize, h0: &[f32], c0
             for j in 0..h {
                 let i = sigmoid(gr[j]);
                 let f = sigmoid(gr[h + j]);
-                let gg = gr[2 * h + j].tanh();
+                let gg = tanh(gr[2 * h + j]);
                 let o = sigmoid(gr[3 * h + j]);
                 gr[j] = i;
                 gr[h + j] = f;
@@ -48,7 +49,7 @@ pub fn forward(layer: &RnnLayer, x: Vec<f32>, t: usize, b: usize, h0: &[f32], c0
         let g = &gates[s * b * g4..(s + 1) * b * g4];
         ops::for_rows(hnext, h, |r, hr| {
             for j in 0..h {
-                hr[j] = g[r * g4 + 3 * h + j] * cnext[r * h + j].tanh();
+                hr[j] = g[r * g4 + 3 * h + j] * tanh(cnext[r * h + j]);
             }
         });
     }
@@ -67,6 +68,7 @@ pub fn backward(
     mut dc: Vec<f32>,
     need_dx: bool,
 ) -> (Option<Vec<f32>>, Vec<f32>, Vec<f32>) {
+    let _t = crate::profile::scope("lstm backward");
     let h = layer.weight_hh.shape[1];
     let (bh, g4) = (b * h, 4 * h);
     let mut dgates = vec![0f32; t * b * g4]; // (T, B, 4H) pre-activation grads
@@ -82,7 +84,7 @@ pub fn backward(
             for j in 0..h {
                 let k = r * h + j;
                 let (i, f, gg, o) = (g[r * g4 + j], g[r * g4 + h + j], g[r * g4 + 2 * h + j], g[r * g4 + 3 * h + j]);
-                let tc = ccur[k].tanh();
+                let tc = tanh(ccur[k]);
                 let dhv = dh_ref[k] + dout_s[k];
                 let dcv = dcr[j] + dhv * o * (1.0 - tc * tc);
                 dgr[j] = dcv * gg * i * (1.0 - i);

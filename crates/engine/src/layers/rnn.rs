@@ -91,9 +91,16 @@ impl RnnLayer {
 
     /// out (T·B, G·H) = x W_ihᵀ + b_ih (+ b_hh when `with_hh_bias`).
     pub(crate) fn project_input(&self, x: &[f32], tb: usize, with_hh_bias: bool) -> Vec<f32> {
-        let (gh, i) = self.dims();
+        let (gh, _) = self.dims();
         let mut out = vec![0f32; tb * gh];
-        ops::gemm(&mut out, x, Trans::No, &self.weight_ih.value, Trans::Yes, tb, i, gh, false);
+        self.project_input_into(&mut out, x, tb, with_hh_bias);
+        out
+    }
+
+    /// [`Self::project_input`] into a given buffer.
+    pub(crate) fn project_input_into(&self, out: &mut [f32], x: &[f32], tb: usize, with_hh_bias: bool) {
+        let (gh, i) = self.dims();
+        ops::gemm(out, x, Trans::No, &self.weight_ih.value, Trans::Yes, tb, i, gh, false);
         let mut bias = vec![0f32; gh];
         if let Some(b) = &self.bias_ih {
             ops::add_assign(&mut bias, &b.value);
@@ -102,9 +109,8 @@ impl RnnLayer {
             ops::add_assign(&mut bias, &b.value);
         }
         if self.bias_ih.is_some() || (with_hh_bias && self.bias_hh.is_some()) {
-            ops::add_row_bias(&mut out, &bias);
+            ops::add_row_bias(out, &bias);
         }
-        out
     }
 
     /// The recurrent product of one step: out (B, G·H) += h (B, H) W_hhᵀ.

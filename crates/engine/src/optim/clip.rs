@@ -15,6 +15,7 @@ use crate::param::Param;
 
 /// Clips in place; returns the total norm before clipping (pruned entries count as 0).
 pub fn clip_grad_norm(params: Vec<&mut Param>, max_norm: f32) -> f64 {
+    let _t = crate::profile::scope("clip grad norm");
     let mut params = params;
     params.iter_mut().for_each(|p| p.mask_grad());
     let total = params.iter().map(|p| ops::sum_squares(&p.grad)).sum::<f64>().sqrt();

@@ -150,6 +150,7 @@ impl Optimizer {
 
     /// One update of every parameter from its `grad`; pruned entries stay exactly 0.
     pub fn step(&mut self, params: Vec<&mut Param>) {
+    let _t = crate::profile::scope("optimizer step");
         self.steps += 1;
         let t = self.steps as i32;
         let lr = self.lr;
