@@ -25,7 +25,7 @@ pub fn exp(x: f32) -> f32 {
     p = p.mul_add(r, 8.333_452e-3);
     p = p.mul_add(r, 4.166_579_6e-2);
     p = p.mul_add(r, 1.666_666_5e-1);
-    p = p.mul_add(r, 5.000_000_1e-1);
+    p = p.mul_add(r, 0.5);
     let y = (p * r).mul_add(r, r) + 1.0;
     // SAFETY: n = floor(xc·log2 e + 0.5) with xc finite in [−87.34, 88.73]: n ∈ [−126, 128].
     // (A plain `as` cast saturates and checks NaN lane by lane, which stops vectorisation.)

@@ -129,6 +129,25 @@ fn sgd_with_clipping_matches_pytorch() {
 }
 
 #[test]
+fn fused_clip_matches_pytorch() {
+    // step_scaled(clip_coef(norm)) is the same update as clip_grad_norm + step
+    let f = Fixture::load("sgd_clip");
+    let mut w = Param::zeros("w", &[4, 5], ParamKind::Weight);
+    let mut b = Param::zeros("b", &[5], ParamKind::Bias);
+    w.value.copy_from_slice(f.get("w0"));
+    b.value.copy_from_slice(f.get("b0"));
+    let mut opt = Optimizer::new(OptimizerConfig::sgd(0.5));
+    for s in 0..f.usize("steps") {
+        w.grad.copy_from_slice(f.get(&format!("gw{s}")));
+        b.grad.copy_from_slice(f.get(&format!("gb{s}")));
+        let n = geosparse_engine::optim::grad_norm([&w, &b].into_iter());
+        opt.step_scaled(vec![&mut w, &mut b], geosparse_engine::optim::clip_coef(n, 0.25));
+        assert_close("fused w", &w.value, f.get(&format!("w{}", s + 1)));
+        assert_close("fused b", &b.value, f.get(&format!("b{}", s + 1)));
+    }
+}
+
+#[test]
 fn navigation_model_with_penalty_and_mask_matches_pytorch() {
     let f = Fixture::load("navigation_model");
     let (t, b, np, ng) = (f.usize("T"), f.usize("B"), f.usize("Np"), f.usize("Ng"));

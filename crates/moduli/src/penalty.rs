@@ -89,7 +89,7 @@ impl Penalty {
     }
 
     fn check(&self, w: &[f32], mask: Option<&[u8]>) {
-        assert!(!w.is_empty() && w.len() % (self.n * self.n) == 0, "penalty: W has {} entries, not a multiple of {}²", w.len(), self.n);
+        assert!(!w.is_empty() && w.len().is_multiple_of(self.n * self.n), "penalty: W has {} entries, not a multiple of {}²", w.len(), self.n);
         if let Some(m) = mask {
             assert_eq!(m.len(), w.len(), "penalty: mask and W differ in size");
         }

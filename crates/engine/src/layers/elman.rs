@@ -59,16 +59,18 @@ pub fn backward(
         let dout_s = &dout[s * bh..(s + 1) * bh];
         // dpre_s = (dh + dout_s) ⊙ act'(h_{s+1})
         ops::for_rows(dp, h, |r, row| {
-            let o = r * h;
-            for j in 0..h {
-                let g = dh_ref[o + j] + dout_s[o + j];
-                let hv = hcur[o + j];
-                row[j] = match act {
-                    Activation::Relu => {
-                        if hv > 0.0 { g } else { 0.0 }
+            let (g0, g1, hv) = (&dh_ref[r * h..(r + 1) * h], &dout_s[r * h..(r + 1) * h], &hcur[r * h..(r + 1) * h]);
+            match act {
+                Activation::Relu => {
+                    for j in 0..h {
+                        row[j] = if hv[j] > 0.0 { g0[j] + g1[j] } else { 0.0 };
                     }
-                    Activation::Tanh => g * (1.0 - hv * hv),
-                };
+                }
+                Activation::Tanh => {
+                    for j in 0..h {
+                        row[j] = (g0[j] + g1[j]) * (1.0 - hv[j] * hv[j]);
+                    }
+                }
             }
         });
         // dh_{s} = dpre_s W_hh

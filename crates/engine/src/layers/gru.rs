@@ -36,24 +36,26 @@ pub fn forward(layer: &RnnLayer, x: Vec<f32>, t: usize, b: usize, h0: &[f32]) ->
         let gh_ref = &gh;
         ops::for_rows2(gi, g3, ghn_s, h, |r, gr, nr| {
             let ghr = &gh_ref[r * g3..(r + 1) * g3];
+            let (hr_, hz, hn) = (&ghr[..h], &ghr[h..2 * h], &ghr[2 * h..]);
+            let (gir, rest) = gr.split_at_mut(h);
+            let (giz, gin) = rest.split_at_mut(h);
+            let nr = &mut nr[..h];
             for j in 0..h {
-                let rr = sigmoid(gr[j] + ghr[j]);
-                let z = sigmoid(gr[h + j] + ghr[h + j]);
-                let n = tanh(gr[2 * h + j] + rr * ghr[2 * h + j]);
-                gr[j] = rr;
-                gr[h + j] = z;
-                gr[2 * h + j] = n;
-                nr[j] = ghr[2 * h + j];
+                let rr = sigmoid(gir[j] + hr_[j]);
+                let z = sigmoid(giz[j] + hz[j]);
+                let n = tanh(gin[j] + rr * hn[j]);
+                (gir[j], giz[j], gin[j]) = (rr, z, n);
+                nr[j] = hn[j];
             }
         });
         let (prev, cur) = hs.split_at_mut((s + 1) * bh);
         let prev = &prev[s * bh..];
         let g = &gates[s * b * g3..(s + 1) * b * g3];
         ops::for_rows(&mut cur[..bh], h, |r, hr| {
+            let (z, n) = (&g[r * g3 + h..r * g3 + 2 * h], &g[r * g3 + 2 * h..(r + 1) * g3]);
+            let p = &prev[r * h..(r + 1) * h];
             for j in 0..h {
-                let z = g[r * g3 + h + j];
-                let n = g[r * g3 + 2 * h + j];
-                hr[j] = (1.0 - z) * n + z * prev[r * h + j];
+                hr[j] = (1.0 - z[j]) * n[j] + z[j] * p[j];
             }
         });
     }
@@ -85,26 +87,29 @@ pub fn backward(
         let dgh_s = &mut dgh[s * b * g3..(s + 1) * b * g3];
         // dh becomes the direct part dh ⊙ z; the W_hh part is added below.
         ops::for_rows2(dgi_s, g3, dgh_s, g3, |r, di, dhh| {
+            let gr = &g[r * g3..(r + 1) * g3];
+            let (gr_, gz, gn) = (&gr[..h], &gr[h..2 * h], &gr[2 * h..]);
+            let (ghr, hp) = (&ghn[r * h..(r + 1) * h], &hprev[r * h..(r + 1) * h]);
+            let (dhr, dor) = (&dh[r * h..(r + 1) * h], &dout_s[r * h..(r + 1) * h]);
+            let (dir, rest) = di.split_at_mut(h);
+            let (diz, din) = rest.split_at_mut(h);
+            let (dhr_, rest) = dhh.split_at_mut(h);
+            let (dhz, dhn) = rest.split_at_mut(h);
             for j in 0..h {
-                let k = r * h + j;
-                let (rr, z, n) = (g[r * g3 + j], g[r * g3 + h + j], g[r * g3 + 2 * h + j]);
-                let dhv = dh[k] + dout_s[k];
+                let (rr, z, n) = (gr_[j], gz[j], gn[j]);
+                let dhv = dhr[j] + dor[j];
                 let dn = dhv * (1.0 - z) * (1.0 - n * n);
-                let dz = dhv * (hprev[k] - n) * z * (1.0 - z);
-                let dr = dn * ghn[k] * rr * (1.0 - rr);
-                di[j] = dr;
-                di[h + j] = dz;
-                di[2 * h + j] = dn;
-                dhh[j] = dr;
-                dhh[h + j] = dz;
-                dhh[2 * h + j] = dn * rr;
+                let dz = dhv * (hp[j] - n) * z * (1.0 - z);
+                let dr = dn * ghr[j] * rr * (1.0 - rr);
+                (dir[j], diz[j], din[j]) = (dr, dz, dn);
+                (dhr_[j], dhz[j], dhn[j]) = (dr, dz, dn * rr);
             }
         });
-        let g_ref = &c.gates;
         ops::for_rows(&mut dh, h, |r, row| {
+            let z = &g[r * g3 + h..r * g3 + 2 * h];
+            let dor = &dout_s[r * h..(r + 1) * h];
             for j in 0..h {
-                let z = g_ref[s * b * g3 + r * g3 + h + j];
-                row[j] = (row[j] + dout_s[r * h + j]) * z;
+                row[j] = (row[j] + dor[j]) * z[j];
             }
         });
         layer.recur_back(&mut dh, &dgh[s * b * g3..(s + 1) * b * g3], b, true);

@@ -33,23 +33,26 @@ pub fn forward(layer: &RnnLayer, x: Vec<f32>, t: usize, b: usize, h0: &[f32], c0
         let hnext = &mut hs[(s + 1) * bh..(s + 2) * bh];
         ops::for_rows2(g, g4, cnext, h, |r, gr, cr| {
             let cp = &cprev[r * h..(r + 1) * h];
+            let (gi, rest) = gr.split_at_mut(h);
+            let (gf, rest) = rest.split_at_mut(h);
+            let (gg, go) = rest.split_at_mut(h);
+            let cr = &mut cr[..h];
             for j in 0..h {
-                let i = sigmoid(gr[j]);
-                let f = sigmoid(gr[h + j]);
-                let gg = tanh(gr[2 * h + j]);
-                let o = sigmoid(gr[3 * h + j]);
-                gr[j] = i;
-                gr[h + j] = f;
-                gr[2 * h + j] = gg;
-                gr[3 * h + j] = o;
-                cr[j] = f * cp[j] + i * gg;
+                let i = sigmoid(gi[j]);
+                let f = sigmoid(gf[j]);
+                let g = tanh(gg[j]);
+                let o = sigmoid(go[j]);
+                (gi[j], gf[j], gg[j], go[j]) = (i, f, g, o);
+                cr[j] = f * cp[j] + i * g;
             }
         });
         let cnext = &cs[(s + 1) * bh..(s + 2) * bh];
         let g = &gates[s * b * g4..(s + 1) * b * g4];
         ops::for_rows(hnext, h, |r, hr| {
-            for j in 0..h {
-                hr[j] = g[r * g4 + 3 * h + j] * tanh(cnext[r * h + j]);
+            let o = &g[r * g4 + 3 * h..(r + 1) * g4];
+            let c = &cnext[r * h..(r + 1) * h];
+            for ((hv, &ov), &cv) in hr.iter_mut().zip(o).zip(c) {
+                *hv = ov * tanh(cv);
             }
         });
     }
@@ -81,16 +84,23 @@ pub fn backward(
         let dh_ref = &dh;
         // dc is updated in place to dc_{s} (the gradient flowing to c_{s−1} ... c_prev)
         ops::for_rows2(dg, g4, &mut dc, h, |r, dgr, dcr| {
+            let gr = &g[r * g4..(r + 1) * g4];
+            let (gi, gf, gg, go) = (&gr[..h], &gr[h..2 * h], &gr[2 * h..3 * h], &gr[3 * h..]);
+            let (cp, cc) = (&cprev[r * h..(r + 1) * h], &ccur[r * h..(r + 1) * h]);
+            let (dhr, dor) = (&dh_ref[r * h..(r + 1) * h], &dout_s[r * h..(r + 1) * h]);
+            let (di, rest) = dgr.split_at_mut(h);
+            let (df, rest) = rest.split_at_mut(h);
+            let (dgg, dgo) = rest.split_at_mut(h);
+            let dcr = &mut dcr[..h];
             for j in 0..h {
-                let k = r * h + j;
-                let (i, f, gg, o) = (g[r * g4 + j], g[r * g4 + h + j], g[r * g4 + 2 * h + j], g[r * g4 + 3 * h + j]);
-                let tc = tanh(ccur[k]);
-                let dhv = dh_ref[k] + dout_s[k];
+                let (i, f, g, o) = (gi[j], gf[j], gg[j], go[j]);
+                let tc = tanh(cc[j]);
+                let dhv = dhr[j] + dor[j];
                 let dcv = dcr[j] + dhv * o * (1.0 - tc * tc);
-                dgr[j] = dcv * gg * i * (1.0 - i);
-                dgr[h + j] = dcv * cprev[k] * f * (1.0 - f);
-                dgr[2 * h + j] = dcv * i * (1.0 - gg * gg);
-                dgr[3 * h + j] = dhv * tc * o * (1.0 - o);
+                di[j] = dcv * g * i * (1.0 - i);
+                df[j] = dcv * cp[j] * f * (1.0 - f);
+                dgg[j] = dcv * i * (1.0 - g * g);
+                dgo[j] = dhv * tc * o * (1.0 - o);
                 dcr[j] = dcv * f;
             }
         });

@@ -15,13 +15,24 @@ use crate::param::Param;
 
 /// Clips in place; returns the total norm before clipping (pruned entries count as 0).
 pub fn clip_grad_norm(params: Vec<&mut Param>, max_norm: f32) -> f64 {
-    let _t = crate::profile::scope("clip grad norm");
     let mut params = params;
     params.iter_mut().for_each(|p| p.mask_grad());
-    let total = params.iter().map(|p| ops::sum_squares(&p.grad)).sum::<f64>().sqrt();
-    let coef = (max_norm as f64 / (total + 1e-6)).min(1.0) as f32;
+    let total = grad_norm(params.iter().map(|p| &**p));
+    let coef = clip_coef(total, max_norm);
     if coef < 1.0 {
         params.into_iter().for_each(|p| ops::scale(&mut p.grad, coef));
     }
     total
+}
+
+/// ‖g‖₂ over all gradients (call `mask_grad` first so pruned entries count as 0).
+pub fn grad_norm<'a>(params: impl Iterator<Item = &'a Param>) -> f64 {
+    let _t = crate::profile::scope("grad norm");
+    params.map(|p| ops::sum_squares(&p.grad)).sum::<f64>().sqrt()
+}
+
+/// PyTorch's clip coefficient min(1, max_norm / (norm + 1e-6)), for
+/// [`super::Optimizer::step_scaled`].
+pub fn clip_coef(norm: f64, max_norm: f32) -> f32 {
+    (max_norm as f64 / (norm + 1e-6)).min(1.0) as f32
 }

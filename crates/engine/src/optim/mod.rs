@@ -21,7 +21,7 @@
 mod clip;
 mod schedule;
 
-pub use clip::clip_grad_norm;
+pub use clip::{clip_coef, clip_grad_norm, grad_norm};
 pub use schedule::PlateauDecay;
 
 use crate::param::Param;
@@ -150,6 +150,14 @@ impl Optimizer {
 
     /// One update of every parameter from its `grad`; pruned entries stay exactly 0.
     pub fn step(&mut self, params: Vec<&mut Param>) {
+        self.step_scaled(params, 1.0)
+    }
+
+    /// [`Optimizer::step`] with every gradient first multiplied by `grad_scale` (rounded to f32,
+    /// as `g.mul_(coef)` would): gradient clipping fused into the update, saving a pass over
+    /// all gradients (see [`clip_coef`]).
+    pub fn step_scaled(&mut self, params: Vec<&mut Param>, grad_scale: f32) {
+        let scale = grad_scale;
     let _t = crate::profile::scope("optimizer step");
         self.steps += 1;
         let t = self.steps as i32;
@@ -173,7 +181,7 @@ impl Optimizer {
                                 }
                                 continue;
                             }
-                            let mut d = g[i];
+                            let mut d = g[i] * scale;
                             if weight_decay != 0.0 {
                                 d += weight_decay * w[i];
                             }
@@ -208,7 +216,7 @@ impl Optimizer {
                                 v[i] = 0.0;
                                 continue;
                             }
-                            let mut gi = g[i];
+                            let mut gi = g[i] * scale;
                             if decoupled {
                                 if weight_decay != 0.0 {
                                     w[i] *= decay;
@@ -243,7 +251,8 @@ fn for_chunks(
     let mut ws: Vec<&mut [f32]> = w.chunks_mut(CHUNK).collect();
     let mut ms: Vec<&mut [f32]> = if m.is_empty() { (0..chunks).map(|_| &mut [][..]).collect() } else { m.chunks_mut(CHUNK).collect() };
     let mut vs: Vec<&mut [f32]> = if v.is_empty() { (0..chunks).map(|_| &mut [][..]).collect() } else { v.chunks_mut(CHUNK).collect() };
-    let work = |(i, ((wc, mc), vc)): (usize, ((&mut &mut [f32], &mut &mut [f32]), &mut &mut [f32]))| {
+    type Slices<'a, 'b> = ((&'b mut &'a mut [f32], &'b mut &'a mut [f32]), &'b mut &'a mut [f32]);
+    let work = |(i, ((wc, mc), vc)): (usize, Slices)| {
         let lo = i * CHUNK;
         let hi = (lo + CHUNK).min(n);
         f(wc, &g[lo..hi], mc, vc, mask.map(|k| &k[lo..hi]));

@@ -16,7 +16,7 @@
 
 use super::{Measurement, median, peak_rss_mb};
 use geosparse_engine::layers::rnn::CellKind;
-use geosparse_engine::optim::{Optimizer, OptimizerConfig, clip_grad_norm};
+use geosparse_engine::optim::{Optimizer, OptimizerConfig, clip_coef, grad_norm};
 use geosparse_engine::param::Module;
 use geosparse_moduli::seed;
 use geosparse_tasks::lm::model::{LmConfig, LmModel};
@@ -28,6 +28,12 @@ pub const CASES: [&str; 4] = ["elman-512", "elman-2048", "lstm-200", "lstm-650"]
 
 /// Times `steps` training steps after `warmup` untimed ones.
 pub fn run_case(case: &str, steps: usize, warmup: usize) -> anyhow::Result<Measurement> {
+    if std::env::var("FTZ").is_ok() {
+        #[allow(deprecated)]
+        rayon::broadcast(|_| unsafe { std::arch::x86_64::_mm_setcsr(std::arch::x86_64::_mm_getcsr() | 0x8040) });
+        #[allow(deprecated)]
+        unsafe { std::arch::x86_64::_mm_setcsr(std::arch::x86_64::_mm_getcsr() | 0x8040) };
+    }
     let mut rng = seed::rng(0, "bench");
     let mut times = Vec::with_capacity(steps);
     let mut time_it = |f: &mut dyn FnMut()| {
@@ -66,8 +72,8 @@ pub fn run_case(case: &str, steps: usize, warmup: usize) -> anyhow::Result<Measu
             let mut step = || {
                 m.zero_grad();
                 m.step(&ids[..t * b], &ids[b..], t, b, &mut state, true, &mut drng);
-                clip_grad_norm(m.params_mut(), 0.25);
-                opt.step(m.params_mut());
+                let coef = clip_coef(grad_norm(m.params().into_iter()), 0.25);
+                opt.step_scaled(m.params_mut(), coef);
             };
             time_it(&mut step);
         }
