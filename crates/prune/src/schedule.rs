@@ -1,0 +1,161 @@
+//! When to prune, and to what fraction.
+//!
+//! * `linear` (the paper, SPEC §2.1): at the start of epoch e ≥ 1 of E, prune to
+//!   a(e) = T·e/(E − 1); epoch 0 is dense and the mask is fixed within an epoch.
+//! * `cubic` (Zhu & Gupta 2017): every `frequency` steps from `begin_step` to `end_step`,
+//!   s_t = T + (s_0 − T)·(1 − (t − t_0)/(end − t_0))³.
+//! * an optional extra phase of `extra_epochs` after the main schedule toward `extra_target`:
+//!   a = T + (T_x − T)·(e′ + 1)/E_x (the May 2024 form, default), or the April 2024 code's
+//!   a = T_x·(E + e′)/(E + E_x) under `april_compat` (never reaches T_x; SPEC B4).
+//!
+//! ```
+//! use geosparse_prune::schedule::{Schedule, Kind};
+//! let s = Schedule { kind: Kind::Linear, target: 0.9, ..Default::default() };
+//! assert_eq!(s.at(0, 0, 0, 30), None);                // epoch 0: dense
+//! assert_eq!(s.at(29, 0, 29_000, 30), Some(0.9));     // last epoch: the target
+//! assert_eq!(s.at(5, 1, 5_001, 30), None);            // only at an epoch's first step
+//! ```
+
+use serde::{Deserialize, Serialize};
+
+/// Schedule shapes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// No pruning (the dense baseline).
+    None,
+    /// The paper's per-epoch ramp.
+    #[default]
+    Linear,
+    /// Zhu & Gupta's gradual schedule.
+    Cubic,
+}
+
+/// A pruning schedule; every field has a default and is checked by [`Schedule::validate`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Schedule {
+    pub kind: Kind,
+    /// Final fraction of pruned weights (over the pruned set).
+    pub target: f64,
+    /// cubic: initial fraction s₀.
+    pub initial: f64,
+    /// cubic: first pruning step.
+    pub begin_step: u64,
+    /// cubic: last pruning step (0: the end of the main epochs).
+    pub end_step: u64,
+    /// cubic: steps between pruning events.
+    pub frequency: u64,
+    /// Epochs of the extra phase (0: none).
+    pub extra_epochs: usize,
+    /// Target of the extra phase.
+    pub extra_target: f64,
+    /// The April 2024 code's extra phase (SPEC B4).
+    pub april_compat: bool,
+}
+
+impl Default for Schedule {
+    fn default() -> Self {
+        Schedule {
+            kind: Kind::Linear,
+            target: 0.9,
+            initial: 0.0,
+            begin_step: 0,
+            end_step: 0,
+            frequency: 100,
+            extra_epochs: 0,
+            extra_target: 0.98,
+            april_compat: false,
+        }
+    }
+}
+
+impl Schedule {
+    /// Checks ranges (messages name the field, prefixed by `prefix`).
+    pub fn validate(&self, prefix: &str) -> Result<(), String> {
+        let frac = |f: &str, v: f64| {
+            if (0.0..1.0).contains(&v) { Ok(()) } else { Err(format!("{prefix}.{f}: {v} is not allowed; a fraction in [0, 1) is needed")) }
+        };
+        frac("target", self.target)?;
+        frac("initial", self.initial)?;
+        if self.extra_epochs > 0 {
+            frac("extra_target", self.extra_target)?;
+            if self.extra_target < self.target {
+                return Err(format!("{prefix}.extra_target: {} is below target {}; the extra phase prunes further", self.extra_target, self.target));
+            }
+            if self.kind == Kind::None {
+                return Err(format!("{prefix}.extra_epochs: an extra phase needs a pruning schedule (kind is \"none\")"));
+            }
+        }
+        if self.kind == Kind::Cubic {
+            if self.frequency == 0 {
+                return Err(format!("{prefix}.frequency: 0 is not allowed; prune every >= 1 steps"));
+            }
+            if self.initial > self.target {
+                return Err(format!("{prefix}.initial: {} is above target {}", self.initial, self.target));
+            }
+            if self.end_step != 0 && self.end_step <= self.begin_step {
+                return Err(format!("{prefix}.end_step: {} must come after begin_step {}", self.end_step, self.begin_step));
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether the run prunes at all.
+    pub fn prunes(&self) -> bool {
+        self.kind != Kind::None
+    }
+
+    /// Total epochs including the extra phase.
+    pub fn total_epochs(&self, main_epochs: usize) -> usize {
+        main_epochs + if self.prunes() { self.extra_epochs } else { 0 }
+    }
+
+    /// The fraction to prune to *before* the given step, or `None` to keep the masks.
+    /// `epoch` counts from 0 over main and extra epochs, `step_in_epoch` from 0, `global_step`
+    /// from 0 over the whole run, `main_epochs` = E.
+    pub fn at(&self, epoch: usize, step_in_epoch: u64, global_step: u64, main_epochs: usize) -> Option<f64> {
+        let e = epoch;
+        if e >= main_epochs {
+            // extra phase: re-prune at each of its epochs' first step
+            if step_in_epoch != 0 || !self.prunes() {
+                return None;
+            }
+            let x = (e - main_epochs) as f64;
+            let ex = self.extra_epochs as f64;
+            return Some(if self.april_compat {
+                self.extra_target * (main_epochs as f64 + x) / (main_epochs as f64 + ex)
+            } else {
+                self.target + (self.extra_target - self.target) * (x + 1.0) / ex
+            });
+        }
+        match self.kind {
+            Kind::None => None,
+            Kind::Linear => {
+                if step_in_epoch != 0 || e == 0 || main_epochs < 2 {
+                    return None;
+                }
+                Some(self.target * e as f64 / (main_epochs - 1) as f64)
+            }
+            Kind::Cubic => {
+                let t = global_step;
+                let end = self.end_step;
+                if t < self.begin_step || t > end || (t - self.begin_step) % self.frequency != 0 {
+                    return None;
+                }
+                let span = (end - self.begin_step) as f64;
+                let r = if span == 0.0 { 1.0 } else { (t - self.begin_step) as f64 / span };
+                Some(self.target + (self.initial - self.target) * (1.0 - r).powi(3))
+            }
+        }
+    }
+
+    /// Fills `end_step` of a cubic schedule (0 = the end of the main epochs).
+    pub fn resolved(&self, main_epochs: usize, steps_per_epoch: u64) -> Schedule {
+        let mut s = self.clone();
+        if s.kind == Kind::Cubic && s.end_step == 0 {
+            s.end_step = (main_epochs as u64 * steps_per_epoch).saturating_sub(1).max(s.begin_step + 1);
+        }
+        s
+    }
+}
