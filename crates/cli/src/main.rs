@@ -25,6 +25,8 @@ struct Cli {
 enum Command {
     /// Build a moduli regularizer R = f(D) and write it as .npy, .json and .png.
     Regularizer(cmd::regularizer::Args),
+    /// Train a network with the moduli penalty and pruning (a run folder).
+    Train(cmd::train::Args),
     /// Benchmarks against a baseline measured in the same run.
     Bench(cmd::bench::Args),
 }
@@ -40,6 +42,7 @@ fn main() {
     }
     let result = match cli.command {
         Command::Regularizer(a) => cmd::regularizer::run(a),
+        Command::Train(a) => cmd::train::run(a, cli.threads),
         Command::Bench(a) => cmd::bench::run(a, cli.threads),
     };
     if let Err(e) = result {

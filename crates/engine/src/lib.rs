@@ -38,6 +38,7 @@ pub mod optim;
 pub mod param;
 pub mod profile;
 pub mod regularize;
+pub mod sparse;
 
 pub use error::EngineError;
 pub use param::{Module, Param, ParamKind};

@@ -64,10 +64,10 @@ impl Regularization {
                 .ok_or_else(|| format!("penalty on '{}': the model has no such parameter", term.param))?;
             total += match &term.kind {
                 TermKind::Moduli(pen) => {
-                    let n = pen.n();
-                    if p.shape.len() != 2 || p.shape[1] != n || p.shape[0] % n != 0 {
+                    let (n, rr) = (pen.n(), pen.r_rows());
+                    if p.shape.len() != 2 || p.shape[1] != n || p.shape[0] % rr != 0 {
                         return Err(format!(
-                            "penalty on '{}': R is {n}×{n} but the parameter is {:?} (needs (G·{n}, {n}))",
+                            "penalty on '{}': R is {rr}×{n} but the parameter is {:?} (needs (G·{rr}, {n}))",
                             term.param, p.shape
                         ));
                     }

@@ -12,5 +12,7 @@
 //! ```
 
 pub mod bench;
+pub mod config;
 pub mod plot;
+pub mod run;
 pub mod regularizer_dir;

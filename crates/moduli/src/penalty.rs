@@ -1,8 +1,8 @@
 //! The moduli penalty λ · mean_ij(R_ij · |W_ij|ᵖ) and its (sub)gradient, honouring a mask.
 //!
 //! W may be a stack of G gate blocks, `(G·N, N)`: block g's entry (g·N + i, j) is priced by
-//! R[i, j] (the same R tiled over the gates of a GRU or LSTM), and the mean runs over all
-//! G·N² entries. The gradient λ·p·R·|W|^(p−1)·sign(W)/(G·N²) is 0 at W = 0 and on masked
+//! R[i, j] (the same R tiled over the gates of a GRU or LSTM), or, with an R of G·N rows
+//! ([`Penalty::with_rows`]), by its own block of R; the mean runs over all G·N² entries. The gradient λ·p·R·|W|^(p−1)·sign(W)/(G·N²) is 0 at W = 0 and on masked
 //! entries. One fused pass, row-parallel, no allocation beyond one partial sum per row block;
 //! the partial sums are added in a fixed order, so the value does not depend on the thread count.
 //!
@@ -58,6 +58,8 @@ const ROWS_PER_BLOCK: usize = 16;
 #[derive(Debug, Clone)]
 pub struct Penalty {
     r: Arc<Vec<f32>>,
+    /// Rows of R (n, or G·n for one R per gate block).
+    r_rows: usize,
     n: usize,
     lambda: f32,
     power: Power,
@@ -66,13 +68,18 @@ pub struct Penalty {
 impl Penalty {
     /// `r` is `(n, n)`; `lambda` must be finite and >= 0.
     pub fn new(r: Arc<Vec<f32>>, n: usize, lambda: f32, power: Power) -> Result<Self, ModuliError> {
-        if r.len() != n * n {
-            return Err(ModuliError::invalid("regularizer", format!("{} entries", r.len()), format!("{n} × {n} = {} entries", n * n)));
+        Self::with_rows(r, n, n, lambda, power)
+    }
+
+    /// R of `r_rows` × n (a multiple of n): W's row i is priced by R's row i mod `r_rows`.
+    pub fn with_rows(r: Arc<Vec<f32>>, r_rows: usize, n: usize, lambda: f32, power: Power) -> Result<Self, ModuliError> {
+        if n == 0 || r_rows == 0 || r_rows % n != 0 || r.len() != r_rows * n {
+            return Err(ModuliError::invalid("regularizer", format!("{} entries", r.len()), format!("{r_rows} × {n} entries with {r_rows} a multiple of {n}")));
         }
         if !(lambda.is_finite() && lambda >= 0.0) {
             return Err(ModuliError::invalid("lambda", lambda, "must be a finite number >= 0"));
         }
-        Ok(Penalty { r, n, lambda, power })
+        Ok(Penalty { r, r_rows, n, lambda, power })
     }
 
     pub fn lambda(&self) -> f32 {
@@ -87,9 +94,12 @@ impl Penalty {
     pub fn matrix(&self) -> &[f32] {
         &self.r
     }
+    pub fn r_rows(&self) -> usize {
+        self.r_rows
+    }
 
     fn check(&self, w: &[f32], mask: Option<&[u8]>) {
-        assert!(!w.is_empty() && w.len().is_multiple_of(self.n * self.n), "penalty: W has {} entries, not a multiple of {}²", w.len(), self.n);
+        assert!(!w.is_empty() && w.len().is_multiple_of(self.r_rows * self.n), "penalty: W has {} entries, not a multiple of {}×{}", w.len(), self.r_rows, self.n);
         if let Some(m) = mask {
             assert_eq!(m.len(), w.len(), "penalty: mask and W differ in size");
         }
@@ -108,7 +118,7 @@ impl Penalty {
                 let row0 = b * ROWS_PER_BLOCK;
                 let mut s = 0f64;
                 for (k, wrow) in wc.chunks(n).enumerate() {
-                    let i = (row0 + k) % n;
+                    let i = (row0 + k) % self.r_rows;
                     let rrow = &r[i * n..(i + 1) * n];
                     let mrow = mask.map(|m| &m[(row0 + k) * n..(row0 + k + 1) * n]);
                     s += row_value(rrow, wrow, mrow, self.power);
@@ -137,7 +147,7 @@ impl Penalty {
                 let row0 = b * ROWS_PER_BLOCK;
                 let mut s = 0f64;
                 for (k, (wrow, grow)) in wc.chunks(n).zip(gc.chunks_mut(n)).enumerate() {
-                    let i = (row0 + k) % n;
+                    let i = (row0 + k) % self.r_rows;
                     let rrow = &r[i * n..(i + 1) * n];
                     let mrow = mask.map(|m| &m[(row0 + k) * n..(row0 + k + 1) * n]);
                     s += row_value(rrow, wrow, mrow, power);

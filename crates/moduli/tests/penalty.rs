@@ -106,3 +106,18 @@ fn rejects_bad_lambda_and_shape() {
     assert!(Penalty::new(Arc::new(vec![1.0; 4]), 3, 0.1, Power::One).is_err());
     assert!(Power::try_from(3u8).unwrap_err().contains("1 or 2"));
 }
+
+#[test]
+fn one_r_per_gate_block_prices_each_block_with_its_own_rows() {
+    // R of 2·n rows against W of 2·n rows: no tiling; equals two separate penalties
+    let n = 3;
+    let r: Vec<f32> = (0..2 * n * n).map(|i| i as f32).collect();
+    let w: Vec<f32> = (0..2 * n * n).map(|i| (i as f32 - 8.0) * 0.1).collect();
+    let both = Penalty::with_rows(Arc::new(r.clone()), 2 * n, n, 1.0, Power::One).unwrap();
+    let top = Penalty::new(Arc::new(r[..n * n].to_vec()), n, 1.0, Power::One).unwrap();
+    let bottom = Penalty::new(Arc::new(r[n * n..].to_vec()), n, 1.0, Power::One).unwrap();
+    let v = both.value(&w, None);
+    let want = 0.5 * (top.value(&w[..n * n], None) + bottom.value(&w[n * n..], None));
+    assert!((v - want).abs() < 1e-9, "{v} vs {want}");
+    assert!(Penalty::with_rows(Arc::new(r), 5, n, 1.0, Power::One).is_err());
+}

@@ -16,6 +16,7 @@
 //! assert_eq!(s.at(5, 1, 5_001, 30), None);            // only at an epoch's first step
 //! ```
 
+use crate::magnitude::Scope;
 use serde::{Deserialize, Serialize};
 
 /// Schedule shapes.
@@ -52,6 +53,10 @@ pub struct Schedule {
     pub extra_target: f64,
     /// The April 2024 code's extra phase (SPEC B4).
     pub april_compat: bool,
+    /// One global threshold (the paper) or one per tensor.
+    pub scope: Scope,
+    /// Parameter names to prune (empty: every weight matrix and embedding; never biases).
+    pub tensors: Vec<String>,
 }
 
 impl Default for Schedule {
@@ -66,6 +71,8 @@ impl Default for Schedule {
             extra_epochs: 0,
             extra_target: 0.98,
             april_compat: false,
+            scope: Scope::Global,
+            tensors: Vec::new(),
         }
     }
 }

@@ -14,5 +14,8 @@
 //! assert_eq!(m.rnn.layers[0].weight_hh.name, "rnn.weight_hh_l0");
 //! ```
 
+pub mod adding;
+pub mod config;
 pub mod lm;
 pub mod navigation;
+pub mod task;

@@ -1,8 +1,9 @@
 //! `geosparse bench train-step`: geosparse's training step against PyTorch's, same shapes,
 //! same machine, same thread count, each case in its own process.
+//! `geosparse bench infer`: the sparse recurrent step against the dense one, in this process.
 
 use super::user;
-use geosparse_experiments::bench::{Measurement, train_step};
+use geosparse_experiments::bench::{Measurement, infer, train_step};
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -16,6 +17,29 @@ pub struct Args {
 enum What {
     /// One training step (forward, loss, BPTT, optimizer) vs PyTorch.
     TrainStep(TrainStep),
+    /// The fused sparse recurrent step (CSR, blocked) vs the dense one, as a Markdown table.
+    Infer(Infer),
+}
+
+#[derive(clap::Args, Debug)]
+struct Infer {
+    /// Hidden sizes N (default 1024 and 4096).
+    #[arg(long = "n")]
+    sizes: Vec<usize>,
+    /// Fractions of pruned weights (default 0, 0.9, 0.95, 0.98).
+    #[arg(long = "sparsity")]
+    sparsities: Vec<f64>,
+    /// Batch sizes (default 1, 8, 64).
+    #[arg(long = "batch")]
+    batches: Vec<usize>,
+    /// Masks: random, geometric (default both).
+    #[arg(long = "mask")]
+    masks: Vec<String>,
+    /// Minimum timed seconds per kernel and case (the median step is reported).
+    #[arg(long, default_value_t = 0.2)]
+    min_time: f64,
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
 }
 
 #[derive(clap::Args, Debug)]
@@ -43,7 +67,62 @@ struct TrainStep {
 }
 
 pub fn run(a: Args, threads: Option<usize>) -> anyhow::Result<()> {
-    let What::TrainStep(a) = a.what;
+    match a.what {
+        What::TrainStep(a) => run_train_step(a, threads),
+        What::Infer(a) => run_infer(a),
+    }
+}
+
+fn run_infer(a: Infer) -> anyhow::Result<()> {
+    let mut cfg = infer::Config { min_time_s: a.min_time, seed: a.seed, ..Default::default() };
+    if let Some(&n) = a.sizes.iter().find(|&&n| n == 0) {
+        return Err(user(format!("--n: {n} is not allowed; give at least 1 neuron")));
+    }
+    if let Some(s) = a.sparsities.iter().find(|s| !(0.0..1.0).contains(*s)) {
+        return Err(user(format!("--sparsity: {s} is not in [0, 1)")));
+    }
+    if a.batches.contains(&0) {
+        return Err(user("--batch: 0 is not allowed; give at least 1"));
+    }
+    if !(a.min_time.is_finite() && a.min_time >= 0.0) {
+        return Err(user(format!("--min-time: {} is not a number of seconds ≥ 0", a.min_time)));
+    }
+    let masks: Vec<infer::MaskKind> = a
+        .masks
+        .iter()
+        .map(|m| infer::MaskKind::parse(m).ok_or_else(|| user(format!("--mask: '{m}' is not a mask; masks: random, geometric"))))
+        .collect::<Result<_, _>>()?;
+    if !a.sizes.is_empty() {
+        cfg.sizes = a.sizes;
+    }
+    if !a.sparsities.is_empty() {
+        cfg.sparsities = a.sparsities;
+    }
+    if !a.batches.is_empty() {
+        cfg.batches = a.batches;
+    }
+    if !masks.is_empty() {
+        cfg.masks = masks;
+    }
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("model name")).and_then(|l| l.split(':').nth(1)).map(|s| s.trim().to_string()))
+        .unwrap_or_else(|| "unknown CPU".into());
+    let threads = rayon::current_num_threads();
+    println!("fused step h' = relu(h W_hhᵀ + xw), {cpu}, {threads} threads, median over ≥ {} s per kernel", a.min_time);
+    println!(
+        "streaming read: {:.1} GB/s over 1 GiB, {:.1} GB/s over 64 MiB (a dense 4096² matrix)",
+        infer::stream_read_gbs(1 << 30),
+        infer::stream_read_gbs(1 << 26)
+    );
+    println!("dense = faer (ops::gemm) + relu; CSR in the original order; blocked = 1×8 blocks after Hilbert reordering");
+    println!();
+    println!("{}", infer::markdown_header());
+    infer::run(&cfg, |r| println!("{}", infer::markdown_row(r)))?;
+    Ok(())
+}
+
+fn run_train_step(a: TrainStep, threads: Option<usize>) -> anyhow::Result<()> {
     for c in &a.cases {
         if !train_step::CASES.contains(&c.as_str()) {
             return Err(user(format!("--case: '{c}' is not a benchmark case; cases: {}", train_step::CASES.join(", "))));

@@ -1,7 +1,9 @@
 //! Subcommands.
 
 pub mod bench;
+pub mod data;
 pub mod regularizer;
+pub mod train;
 
 /// A mistake in what the user asked for (exit status 2), as opposed to a failure while working.
 #[derive(Debug)]

@@ -9,6 +9,7 @@
 //! println!("{:.1} ms/step", r.ms_per_step);
 //! ```
 
+pub mod infer;
 pub mod train_step;
 
 use serde::{Deserialize, Serialize};

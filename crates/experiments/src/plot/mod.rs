@@ -6,6 +6,7 @@
 //! ```
 
 pub mod regularizer;
+pub mod run;
 
 use std::sync::Once;
 
@@ -35,4 +36,18 @@ pub(crate) fn range(values: impl Iterator<Item = f64>) -> (f64, f64) {
         return (0.0, 1.0);
     }
     if hi - lo < 1e-12 { (lo - 0.5, hi + 0.5) } else { (lo, hi) }
+}
+
+/// Renders a figure of `w`×`h` pixels into PNG bytes.
+pub fn png(w: u32, h: u32, draw: impl FnOnce(&plotters::prelude::DrawingArea<plotters::prelude::BitMapBackend<'_>, plotters::coord::Shift>) -> anyhow::Result<()>) -> anyhow::Result<Vec<u8>> {
+    use plotters::prelude::*;
+    ensure_font();
+    let mut rgb = vec![0u8; (w * h * 3) as usize];
+    {
+        let root = BitMapBackend::with_buffer(&mut rgb, (w, h)).into_drawing_area();
+        root.fill(&WHITE).map_err(err("background"))?;
+        draw(&root)?;
+        root.present().map_err(err("figure"))?;
+    }
+    regularizer::encode_png(&rgb, w, h)
 }

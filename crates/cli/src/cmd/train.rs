@@ -1,0 +1,103 @@
+//! `geosparse train`: one run into one folder (see geosparse_experiments::run).
+
+use super::user;
+use geosparse_experiments::config::{ConfigError, RunConfig};
+use geosparse_experiments::run::{self, Options, progress::Mode};
+use std::path::PathBuf;
+
+/// The built-in demo: `configs/navigation-demo.toml`, compiled in.
+pub const DEMO: &str = include_str!("../../../../configs/navigation-demo.toml");
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Config file (TOML). Without it: the built-in navigation demo (a few minutes).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Override a config key, e.g. --set prune.target=0.95 --set penalty.regularizer.space=klein
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    sets: Vec<String>,
+    /// Run folder (default: runs/<config name>).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Continue the run in --out from its last checkpoint.
+    #[arg(long)]
+    resume: bool,
+    /// Replace a folder that already holds a run.
+    #[arg(long)]
+    force: bool,
+    /// No progress output.
+    #[arg(long)]
+    quiet: bool,
+    /// Skip the figures.
+    #[arg(long)]
+    no_plots: bool,
+}
+
+fn config_error(e: ConfigError) -> anyhow::Error {
+    user(e)
+}
+
+/// A folder name not yet taken: base, base-2, base-3, ...
+fn fresh(base: PathBuf) -> PathBuf {
+    if !base.exists() {
+        return base;
+    }
+    (2..).map(|i| PathBuf::from(format!("{}-{i}", base.display()))).find(|p| !p.exists()).expect("unbounded")
+}
+
+pub fn run(a: Args, threads: Option<usize>) -> anyhow::Result<()> {
+    let demo = a.config.is_none() && !a.resume;
+    let cfg = match (&a.config, a.resume, &a.out) {
+        (Some(path), _, _) => RunConfig::from_file(path, &a.sets).map_err(config_error)?,
+        (None, true, Some(out)) => RunConfig::from_file(&out.join("config.toml"), &a.sets).map_err(config_error)?,
+        (None, true, None) => return Err(user("--resume needs --out RUNDIR (the run to continue)")),
+        (None, false, _) => {
+            let mut c = RunConfig::from_toml_str(DEMO, &a.sets).map_err(config_error)?;
+            c.name = "navigation-demo".into();
+            c
+        }
+    };
+    let out = match a.out.clone() {
+        Some(o) => o,
+        None if demo => fresh(PathBuf::from("runs/navigation-demo")),
+        None => PathBuf::from("runs").join(if cfg.name.is_empty() { "run" } else { &cfg.name }),
+    };
+    if demo {
+        eprintln!("geosparse train: no --config given, running the built-in navigation demo into {}", out.display());
+    }
+    let opts = Options {
+        out: out.clone(),
+        resume: a.resume,
+        force: a.force,
+        progress: if a.quiet { Mode::Quiet } else { Mode::Auto },
+        threads,
+        plots: !a.no_plots,
+    };
+    let summary = run::train(&cfg, &opts).map_err(|e| {
+        // a refused folder or config is the user's to fix; anything else is a failure
+        let msg = format!("{e:#}");
+        if msg.starts_with("--out") || msg.starts_with("--resume") || msg.starts_with("--force") || msg.starts_with("prune.tensors") || msg.starts_with("penalty") {
+            user(msg)
+        } else {
+            e
+        }
+    })?;
+    let primary = summary.primary_metric.clone();
+    if let Some(t) = &summary.train {
+        println!(
+            "trained: val {primary} {:.3}, val loss {:.4}, pruned {:.1} % of the pruned set (per tensor: {})",
+            t.val.get(&primary).copied().unwrap_or(f64::NAN),
+            t.val_loss,
+            100.0 * t.sparsity,
+            t.sparsity_per_tensor.iter().map(|(k, v)| format!("{k} {:.1} %", 100.0 * v)).collect::<Vec<_>>().join(", ")
+        );
+        if let Some(v) = t.test.get(&primary) {
+            println!("test {primary} {v:.3}");
+        }
+    }
+    if let (Some(kind), Some(c)) = (&summary.control_kind, &summary.control) {
+        println!("control ({kind}): val {primary} {:.3}, test {primary} {:.3}", c.val.get(&primary).copied().unwrap_or(f64::NAN), c.test.get(&primary).copied().unwrap_or(f64::NAN));
+    }
+    println!("run folder: {}", out.display());
+    Ok(())
+}

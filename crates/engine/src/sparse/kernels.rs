@@ -1,0 +1,166 @@
+//! The fused sparse Elman step h' (B, N) = act(h (B, K) · W_hhᵀ + xw (B, N)), W_hh in CSR,
+//! and the plain product [`spmm_nt`] it is built on.
+//!
+//! * Batch 1: SpMV — row i is a dot of its stored values with the h entries they pick, in 8
+//!   independent partial sums (one chain would wait on each add).
+//! * Batch > 1: h is transposed to (K, P), P = the batch padded to 8/16/32/64 lanes, so each
+//!   stored W[i, j] does one contiguous axpy of length P out of a register-held row
+//!   accumulator; the (N, P) result is transposed back into the output with xw and act.
+//!   Batches above 64 run in chunks of 64.
+//!
+//! Rows are split into tasks of equal entry counts only above [`super::PAR_WORK`]; each output
+//! row is computed by one task in entry order, so results do not depend on the thread count.
+//!
+//! ```
+//! use geosparse_engine::sparse::{Csr, Act, step, naive};
+//! let dense: Vec<f32> = (0..12).map(|v| if v % 3 == 0 { v as f32 } else { 0.0 }).collect();
+//! let w = Csr::from_dense(&dense, 4, 3); // (N = 4, K = 3)
+//! let h = vec![0.5f32; 2 * 3];           // (B = 2, K = 3)
+//! let xw = vec![-1.0f32; 2 * 4];         // (B, N)
+//! let (mut fast, mut slow) = (vec![0.0; 8], vec![0.0; 8]);
+//! step(&w, &h, &xw, &mut fast, 2, Act::Tanh);
+//! naive::step(&w, &h, &xw, &mut slow, 2, Act::Tanh);
+//! assert!(fast.iter().zip(&slow).all(|(a, b)| (a - b).abs() < 1e-6));
+//! ```
+
+use super::csr::{ColIndex, with_idx};
+use super::par::{balanced_bounds, for_chunks, parts_for};
+use super::{Act, Csr, PAR_WORK, lanes, transpose_pad};
+
+/// out (B, N) = act(h (B, K) · Wᵀ + xw (B, N)).
+pub fn step(w: &Csr, h: &[f32], xw: &[f32], out: &mut [f32], batch: usize, act: Act) {
+    assert_eq!(xw.len(), batch * w.rows(), "step: xw is not (B, N) = ({batch}, {})", w.rows());
+    assert_eq!(out.len(), xw.len(), "step: out is not (B, N) = ({batch}, {})", w.rows());
+    out.copy_from_slice(xw);
+    step_in_place(w, h, out, batch, act);
+}
+
+/// pre (B, N) ← act(pre + h (B, K) · Wᵀ): `pre` holds xw on entry (the engine's Elman layout).
+pub fn step_in_place(w: &Csr, h: &[f32], pre: &mut [f32], batch: usize, act: Act) {
+    let (n, k) = (w.rows(), w.cols());
+    assert_eq!(h.len(), batch * k, "step: h is not (B, K) = ({batch}, {k})");
+    assert_eq!(pre.len(), batch * n, "step: output is not (B, N) = ({batch}, {n})");
+    if batch == 1 {
+        return spmv(w, h, pre, act);
+    }
+    for b0 in (0..batch).step_by(64) {
+        let bb = (batch - b0).min(64);
+        spmm_chunk(w, &h[b0 * k..(b0 + bb) * k], &mut pre[b0 * n..(b0 + bb) * n], bb, act);
+    }
+}
+
+/// c (B, N) += a (B, K) · Wᵀ for W (N, K): the step without a nonlinearity.
+pub fn spmm_nt(c: &mut [f32], a: &[f32], w: &Csr, batch: usize) {
+    step_in_place(w, a, c, batch, Act::Identity);
+}
+
+fn spmv(w: &Csr, h: &[f32], out: &mut [f32], act: Act) {
+    let bounds = balanced_bounds(w.row_ptr(), parts_for(w.nnz()));
+    let (ptr, vals) = (w.row_ptr(), w.values());
+    with_idx!(w.col_idx(), cols => for_chunks(out, &bounds, |part, chunk| {
+        let r0 = bounds[part];
+        for (r, o) in chunk.iter_mut().enumerate() {
+            let (a, b) = (ptr[r0 + r] as usize, ptr[r0 + r + 1] as usize);
+            *o = act.apply(*o + row_dot(&vals[a..b], &cols[a..b], h));
+        }
+    }))
+}
+
+/// Σ v[e] · h[c[e]] in 8 partial sums, added in a fixed tree.
+#[inline(always)]
+fn row_dot<I: ColIndex>(v: &[f32], c: &[I], h: &[f32]) -> f32 {
+    let mut acc = [0f32; 8];
+    let (v8, vt) = v.as_chunks::<8>();
+    let (c8, ct) = c.as_chunks::<8>();
+    for (v, c) in v8.iter().zip(c8) {
+        for l in 0..8 {
+            acc[l] = v[l].mul_add(h[c[l].idx()], acc[l]);
+        }
+    }
+    let mut tail = 0f32;
+    for (v, c) in vt.iter().zip(ct) {
+        tail = v.mul_add(h[c.idx()], tail);
+    }
+    ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7])) + tail
+}
+
+/// Batch 2..=64: pre (bb, N) ← act(pre + h (bb, K) · Wᵀ) through the (K, P) transpose of h.
+fn spmm_chunk(w: &Csr, h: &[f32], pre: &mut [f32], bb: usize, act: Act) {
+    let (n, k, p) = (w.rows(), w.cols(), lanes(bb));
+    let mut ht = vec![0f32; k * p];
+    transpose_pad(h, bb, k, p, &mut ht);
+    let mut acc = vec![0f32; n * p]; // (N, P)
+    let bounds = balanced_bounds(w.row_ptr(), parts_for(w.nnz() * p));
+    let cuts: Vec<usize> = bounds.iter().map(|r| r * p).collect();
+    let (ptr, vals) = (w.row_ptr(), w.values());
+    with_idx!(w.col_idx(), cols => for_chunks(&mut acc, &cuts, |part, chunk| {
+        let rows = &ptr[bounds[part]..=bounds[part + 1]];
+        match p {
+            8 => rows_axpy::<_, 8, 4>(rows, vals, cols, &ht, chunk),
+            16 => rows_axpy::<_, 16, 2>(rows, vals, cols, &ht, chunk),
+            32 => rows_axpy::<_, 32, 2>(rows, vals, cols, &ht, chunk),
+            _ => rows_axpy::<_, 64, 1>(rows, vals, cols, &ht, chunk),
+        }
+    }));
+    add_transposed(pre, &acc, bb, n, p, act);
+}
+
+/// For each row r of `rows` (its pointers): out[r] (P) = Σ_e v[e] · ht[c[e]] (P lanes), in U
+/// independent accumulators combined in order.
+#[inline(always)]
+fn rows_axpy<I: ColIndex, const P: usize, const U: usize>(rows: &[u32], vals: &[f32], cols: &[I], ht: &[f32], out: &mut [f32]) {
+    for (r, o) in out.as_chunks_mut::<P>().0.iter_mut().enumerate() {
+        let (a, b) = (rows[r] as usize, rows[r + 1] as usize);
+        let (v, c) = (&vals[a..b], &cols[a..b]);
+        let mut acc = [[0f32; P]; U];
+        let (vu, vt) = v.as_chunks::<U>();
+        let (cu, ct) = c.as_chunks::<U>();
+        for (v, c) in vu.iter().zip(cu) {
+            for u in 0..U {
+                let x = ht_row::<P>(ht, c[u].idx());
+                for l in 0..P {
+                    acc[u][l] = v[u].mul_add(x[l], acc[u][l]);
+                }
+            }
+        }
+        for (v, c) in vt.iter().zip(ct) {
+            let x = ht_row::<P>(ht, c.idx());
+            for l in 0..P {
+                acc[0][l] = v.mul_add(x[l], acc[0][l]);
+            }
+        }
+        for l in 0..P {
+            o[l] = (1..U).fold(acc[0][l], |s, u| s + acc[u][l]);
+        }
+    }
+}
+
+/// Row j of a (·, P) row-major buffer.
+#[inline(always)]
+pub(crate) fn ht_row<const P: usize>(ht: &[f32], j: usize) -> &[f32; P] {
+    ht[j * P..(j + 1) * P].try_into().expect("a row of P lanes")
+}
+
+/// pre[b, i] ← act(pre[b, i] + acc[i, b]) for pre (bb, N), acc (N, P); tiles of rows of acc
+/// stay in L1 while every batch row reads them.
+pub(crate) fn add_transposed(pre: &mut [f32], acc: &[f32], bb: usize, n: usize, p: usize, act: Act) {
+    const T: usize = 64;
+    let groups = if bb * n * 4 < PAR_WORK { 1 } else { rayon::current_num_threads().min(bb) };
+    let cuts: Vec<usize> = (0..=groups).map(|g| g * bb / groups * n).collect();
+    for_chunks(pre, &cuts, |g, rows| {
+        let b0 = g * bb / groups;
+        for i0 in (0..n).step_by(T) {
+            let i1 = (i0 + T).min(n);
+            for (db, row) in rows.chunks_exact_mut(n).enumerate() {
+                let b = b0 + db;
+                for (i, o) in row[i0..i1].iter_mut().enumerate() {
+                    *o = act.apply(*o + acc[(i0 + i) * p + b]);
+                }
+            }
+        }
+    });
+}
+
+#[cfg(test)]
+#[path = "kernels_tests.rs"]
+mod tests;

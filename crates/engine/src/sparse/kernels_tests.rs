@@ -1,0 +1,65 @@
+use super::*;
+use crate::sparse::naive;
+use crate::sparse::testutil::*;
+use proptest::prelude::*;
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+
+    #[test]
+    fn step_matches_naive((n, k, dens, empty, batch, seed) in case(), act in prop_oneof![Just(Act::Relu), Just(Act::Tanh), Just(Act::Identity)]) {
+        let w = rand_csr(n, k, dens, empty, seed);
+        let h = rand_vec(batch * k, seed ^ 1);
+        let xw = rand_vec(batch * n, seed ^ 2);
+        let (mut fast, mut slow) = (vec![9.0; batch * n], vec![9.0; batch * n]);
+        step(&w, &h, &xw, &mut fast, batch, act);
+        naive::step(&w, &h, &xw, &mut slow, batch, act);
+        assert_close(&fast, &slow, k);
+    }
+
+    #[test]
+    fn spmm_nt_matches_naive((n, k, dens, empty, batch, seed) in case()) {
+        let w = rand_csr(n, k, dens, empty, seed);
+        let a = rand_vec(batch * k, seed ^ 3);
+        let mut fast = rand_vec(batch * n, seed ^ 4);
+        let mut slow = fast.clone();
+        spmm_nt(&mut fast, &a, &w, batch);
+        naive::spmm_nt(&mut slow, &a, &w, batch);
+        assert_close(&fast, &slow, k);
+    }
+}
+
+#[test]
+fn step_in_place_reads_xw_from_the_output() {
+    let w = rand_csr(20, 30, 0.3, true, 5);
+    let h = rand_vec(3 * 30, 6);
+    let xw = rand_vec(3 * 20, 7);
+    let mut a = vec![0.0; 60];
+    step(&w, &h, &xw, &mut a, 3, Act::Relu);
+    let mut b = xw.clone();
+    step_in_place(&w, &h, &mut b, 3, Act::Relu);
+    assert_eq!(a, b);
+    assert!(a.iter().all(|&v| v >= 0.0) && a.iter().any(|&v| v > 0.0));
+}
+
+#[test]
+fn large_steps_are_thread_count_independent_and_match_naive() {
+    // big enough to split into tasks (PAR_WORK), with uneven rows
+    let w = rand_csr(700, 600, 0.2, true, 8);
+    for batch in [1, 5, 16, 64] {
+        let h = rand_vec(batch * 600, 9);
+        let xw = rand_vec(batch * 700, 10);
+        let run = |t| {
+            with_threads(t, || {
+                let mut o = vec![0.0; batch * 700];
+                step(&w, &h, &xw, &mut o, batch, Act::Tanh);
+                o
+            })
+        };
+        let one = run(1);
+        assert_eq!(one, run(3), "batch {batch}");
+        let mut slow = vec![0.0; batch * 700];
+        naive::step(&w, &h, &xw, &mut slow, batch, Act::Tanh);
+        assert_close(&one, &slow, 600);
+    }
+}

@@ -1,0 +1,231 @@
+//! The run configuration: one typed TOML file (unknown keys rejected, every default written
+//! out next to its field), with `--set key=value` overrides, checked once before any work.
+//! The resolved config is saved as `config.toml` in every run directory.
+//!
+//! ```
+//! use geosparse_experiments::config::RunConfig;
+//! let cfg = RunConfig::from_toml_str("seed = 3\n[task]\nkind = \"navigation\"\nhidden = 64\nplace_cells = 32", &["prune.target=0.8".into()]).unwrap();
+//! assert_eq!(cfg.seed, 3);
+//! assert_eq!(cfg.prune.target, 0.8);
+//! assert!(RunConfig::from_toml_str("sede = 3", &[]).unwrap_err().to_string().contains("sede"));
+//! ```
+
+use geosparse_engine::optim::OptimizerConfig;
+use geosparse_moduli::penalty::Power;
+use geosparse_moduli::spec::RegularizerSpec;
+use geosparse_prune::schedule::Schedule;
+use geosparse_tasks::config::TaskConfig;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// A configuration problem, naming the field.
+#[derive(Debug)]
+pub struct ConfigError(pub String);
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+impl std::error::Error for ConfigError {}
+
+/// Everything a run needs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RunConfig {
+    /// A label for reports (default: the file name).
+    pub name: String,
+    /// Seed of weights, training data, dropout, embeddings and permutations.
+    pub seed: u64,
+    /// Worker threads (0: all cores). Results are bit-identical for a given seed and count.
+    pub threads: usize,
+    pub task: TaskConfig,
+    pub train: TrainConfig,
+    pub penalty: PenaltyConfig,
+    pub prune: PruneConfig,
+    pub control: ControlConfig,
+}
+
+impl Default for RunConfig {
+    fn default() -> Self {
+        RunConfig {
+            name: String::new(),
+            seed: 0,
+            threads: 0,
+            task: TaskConfig::default(),
+            train: TrainConfig::default(),
+            penalty: PenaltyConfig::default(),
+            prune: PruneConfig::default(),
+            control: ControlConfig::default(),
+        }
+    }
+}
+
+/// The optimisation loop.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TrainConfig {
+    /// Main epochs E (the pruning ramp spans them; an extra phase adds more).
+    pub epochs: usize,
+    pub optimizer: OptimizerConfig,
+    /// Clip the global gradient norm to this value (0: no clipping).
+    pub clip: f32,
+    /// Divide the learning rate by this after an epoch whose validation loss is not the best
+    /// (0: never; the language model uses 4).
+    pub plateau_divisor: f32,
+    /// Also write a checkpoint every this many steps (0: at the end of each epoch only).
+    pub checkpoint_every: u64,
+    /// Never zero gradients between steps (the April 2024 navigation code; SPEC B10).
+    pub compat_accumulate_grads: bool,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        TrainConfig {
+            epochs: 30,
+            optimizer: OptimizerConfig::adamw(1e-4, 0.01),
+            clip: 0.0,
+            plateau_divisor: 0.0,
+            checkpoint_every: 0,
+            compat_accumulate_grads: false,
+        }
+    }
+}
+
+/// The moduli penalty λ·mean(R ⊙ |W_hh|ᵖ) on each recurrent matrix.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PenaltyConfig {
+    /// λ (0: no penalty, the "no reg." control).
+    pub lambda: f32,
+    pub p: Power,
+    /// The geometry and inhibitor (see `geosparse regularizer --help`).
+    pub regularizer: RegularizerSpec,
+    /// An independent R per gate block of a GRU/LSTM (default: one R tiled over the gates).
+    pub per_gate: bool,
+    /// One R for all layers (default: an independent embedding per layer, as the reference).
+    pub shared_layers: bool,
+    /// λ of a plain L1 on every other weight matrix (the May 2024 LM; SPEC B14). 0: off.
+    pub l1_other: f32,
+}
+
+impl Default for PenaltyConfig {
+    fn default() -> Self {
+        let mut regularizer = RegularizerSpec::new(geosparse_moduli::SpaceName::Torus, geosparse_moduli::InhibitorName::Dog);
+        regularizer.invert = true;
+        PenaltyConfig { lambda: 0.1, p: Power::One, regularizer, per_gate: false, shared_layers: false, l1_other: 0.0 }
+    }
+}
+
+/// Which weights are pruned, and when (`[prune]`: kind, target, scope, tensors, ...).
+pub type PruneConfig = Schedule;
+
+/// A second phase retraining with the final mask (SPEC §2.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum ControlKind {
+    #[default]
+    None,
+    /// Fresh random weights, the final mask, the same budget (what the reference did).
+    Lottery,
+    /// The run's own initial weights, the final mask (Frankle & Carbin).
+    Rewind,
+    /// The run's initial weights and a random mask with the same per-tensor densities.
+    RandomMask,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ControlConfig {
+    pub kind: ControlKind,
+    /// Lottery: draw a fresh embedding (new R) as the reference did; false keeps R.
+    pub fresh_regularizer: bool,
+}
+
+impl Default for ControlConfig {
+    fn default() -> Self {
+        ControlConfig { kind: ControlKind::None, fresh_regularizer: true }
+    }
+}
+
+/// Sets `key` (dotted path) in a TOML tree to `value` parsed as a TOML literal (a bare word
+/// that is not valid TOML is taken as a string).
+pub fn set_key(doc: &mut toml::Table, key: &str, value: &str) -> Result<(), ConfigError> {
+    let parsed: toml::Value = match toml::from_str::<toml::Table>(&format!("v = {value}")) {
+        Ok(mut t) => t.remove("v").expect("parsed"),
+        Err(_) => toml::Value::String(value.to_string()),
+    };
+    let parts: Vec<&str> = key.split('.').collect();
+    if parts.iter().any(|p| p.is_empty()) {
+        return Err(ConfigError(format!("--set {key}={value}: '{key}' is not a dotted key like prune.target")));
+    }
+    let mut t = doc;
+    for p in &parts[..parts.len() - 1] {
+        let entry = t.entry(p.to_string()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        t = entry.as_table_mut().ok_or_else(|| ConfigError(format!("--set {key}={value}: '{p}' is not a table")))?;
+    }
+    t.insert(parts[parts.len() - 1].to_string(), parsed);
+    Ok(())
+}
+
+impl RunConfig {
+    /// Parses, applies `--set` overrides, and validates.
+    pub fn from_toml_str(text: &str, sets: &[String]) -> Result<RunConfig, ConfigError> {
+        let mut doc: toml::Table = toml::from_str(text).map_err(|e| ConfigError(format!("config: {e}")))?;
+        for s in sets {
+            let (k, v) = s.split_once('=').ok_or_else(|| ConfigError(format!("--set {s}: expected key=value")))?;
+            set_key(&mut doc, k.trim(), v.trim())?;
+        }
+        // re-parse the (overridden) text so errors point at the line and key
+        let text = toml::to_string(&doc).map_err(|e| ConfigError(format!("config: {e}")))?;
+        let cfg: RunConfig = toml::from_str(&text).map_err(|e: toml::de::Error| ConfigError(format!("config: {}", e.to_string().trim_end())))?;
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    /// Reads a config file (a missing file is a clear error).
+    pub fn from_file(path: &Path, sets: &[String]) -> Result<RunConfig, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError(format!("--config {}: {e}", path.display())))?;
+        let mut cfg = Self::from_toml_str(&text, sets).map_err(|e| ConfigError(format!("{}: {e}", path.display())))?;
+        if cfg.name.is_empty() {
+            cfg.name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        }
+        Ok(cfg)
+    }
+
+    /// The resolved config as TOML (every default explicit).
+    pub fn to_toml(&self) -> String {
+        toml::to_string_pretty(self).expect("a RunConfig always serialises")
+    }
+
+    /// Checks every range once; the message names the field.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let e = |m: String| Err(ConfigError(m));
+        self.task.validate().map_err(ConfigError)?;
+        if self.train.epochs == 0 {
+            return e("train.epochs: 0 is not allowed; train for at least 1 epoch".into());
+        }
+        self.train.optimizer.validate("train.optimizer").map_err(ConfigError)?;
+        if !(self.train.clip.is_finite() && self.train.clip >= 0.0) {
+            return e(format!("train.clip: {} is not allowed; a norm >= 0 (0: no clipping)", self.train.clip));
+        }
+        if !(self.train.plateau_divisor == 0.0 || self.train.plateau_divisor > 1.0) {
+            return e(format!("train.plateau_divisor: {} is not allowed; 0 (off) or a divisor > 1", self.train.plateau_divisor));
+        }
+        if !(self.penalty.lambda.is_finite() && self.penalty.lambda >= 0.0) {
+            return e(format!("penalty.lambda: {} is not allowed; must be a finite number >= 0 (0: no penalty)", self.penalty.lambda));
+        }
+        if !(self.penalty.l1_other.is_finite() && self.penalty.l1_other >= 0.0) {
+            return e(format!("penalty.l1_other: {} is not allowed; must be >= 0", self.penalty.l1_other));
+        }
+        if self.penalty.lambda > 0.0 {
+            // resolve the geometry now (any N) so a bad space or inhibitor fails before work
+            self.penalty.regularizer.resolve(Some(2), 0).map_err(|err| ConfigError(format!("penalty.regularizer.{err}")))?;
+        }
+        self.prune.validate("prune").map_err(ConfigError)?;
+        if self.control.kind != ControlKind::None && !self.prune.prunes() {
+            return e(format!("control.kind: {:?} retrains with the final mask, but prune.kind is \"none\" (no mask)", self.control.kind));
+        }
+        Ok(())
+    }
+}

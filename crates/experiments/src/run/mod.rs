@@ -1,0 +1,299 @@
+//! `geosparse train`: one run in one folder.
+//!
+//! The folder holds `config.toml` (the resolved config), `metrics.jsonl`, `checkpoint.safetensors`
+//! (parameters, masks, optimizer state and the loop position; rewritten atomically each epoch),
+//! `model.safetensors` (the trained, pruned model with its masks), `control.safetensors` (the
+//! control's retrained model), `embedding_<param>.npy` (the neurons' points),
+//! `summary.json` and `plots/`. A killed run continues with `--resume` from its last
+//! checkpoint and ends with the same numbers as an uninterrupted one.
+//!
+//! ```no_run
+//! use geosparse_experiments::{config::RunConfig, run};
+//! let cfg = RunConfig::from_file("configs/navigation-small.toml".as_ref(), &[]).unwrap();
+//! let opts = run::Options { out: "runs/demo".into(), ..Default::default() };
+//! let summary = run::train(&cfg, &opts).unwrap();
+//! println!("{:?}", summary.train.unwrap().val);
+//! ```
+
+pub mod metrics;
+pub mod penalty;
+pub mod progress;
+pub mod state;
+pub mod summary;
+pub mod trainer;
+
+use crate::config::{ControlKind, RunConfig};
+use anyhow::{Context, bail};
+use geosparse_engine::checkpoint;
+use geosparse_engine::optim::Optimizer;
+use geosparse_io::{DirState, atomic_write, dir_state, npy};
+use geosparse_prune::controls::random_like;
+use geosparse_prune::report::Sparsity;
+use geosparse_tasks::task::{Split, Task};
+use metrics::Metrics;
+use progress::{Mode, Progress};
+use state::{Phase, RunState};
+use std::path::{Path, PathBuf};
+use summary::{PhaseSummary, RegularizerInfo, Status, Summary};
+use trainer::{PhaseRun, Stop, checkpoint_path, prunable_names, select};
+
+/// How to run.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub out: PathBuf,
+    /// Continue the run in `out` from its checkpoint.
+    pub resume: bool,
+    /// Start over in a folder that holds a run.
+    pub force: bool,
+    pub progress: Mode,
+    /// Overrides `threads` of the config.
+    pub threads: Option<usize>,
+    /// Draw the plots at the end.
+    pub plots: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { out: PathBuf::from("runs/run"), resume: false, force: false, progress: Mode::Auto, threads: None, plots: true }
+    }
+}
+
+/// A run that stopped because it diverged (the message says where; exit status 1).
+#[derive(Debug)]
+pub struct Diverged(pub String);
+
+impl std::fmt::Display for Diverged {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the run diverged: {}; its last good checkpoint is kept", self.0)
+    }
+}
+impl std::error::Error for Diverged {}
+
+/// Prepares the folder: new, resumed (config must match), or replaced with `force`.
+fn prepare_dir(cfg: &RunConfig, opts: &Options) -> anyhow::Result<bool> {
+    let out = &opts.out;
+    match dir_state(out)? {
+        DirState::NotADirectory => bail!("--out: {} exists and is not a folder", out.display()),
+        DirState::Missing | DirState::Empty => {
+            std::fs::create_dir_all(out).with_context(|| format!("--out {}", out.display()))?;
+            Ok(false)
+        }
+        DirState::NonEmpty if opts.resume => {
+            let saved = std::fs::read_to_string(out.join("config.toml")).with_context(|| format!("--resume: {} holds no config.toml", out.display()))?;
+            let saved: RunConfig = toml::from_str(&saved).with_context(|| format!("--resume: {}/config.toml", out.display()))?;
+            let mut a = saved.clone();
+            let mut b = cfg.clone();
+            (a.threads, b.threads, a.name, b.name) = (0, 0, String::new(), String::new());
+            if a != b {
+                bail!(
+                    "--resume: the config differs from the one {} was started with; resume with that config (omit --config) or start a new run",
+                    out.display()
+                );
+            }
+            Ok(checkpoint_path(out).exists())
+        }
+        DirState::NonEmpty if opts.force => {
+            std::fs::remove_dir_all(out).with_context(|| format!("--force: cannot clear {}", out.display()))?;
+            std::fs::create_dir_all(out)?;
+            Ok(false)
+        }
+        DirState::NonEmpty => bail!("--out: {} already holds files; pass --resume to continue that run or --force to start over", out.display()),
+    }
+}
+
+/// Trains a run (see the module docs). Returns its summary, also written to `summary.json`.
+pub fn train(cfg: &RunConfig, opts: &Options) -> anyhow::Result<Summary> {
+    let resuming = prepare_dir(cfg, opts)?;
+    if opts.resume && let Ok(s) = Summary::read(&opts.out)
+        && s.status == Status::Completed
+    {
+        return Ok(s);
+    }
+    atomic_write(&opts.out.join("config.toml"), cfg.to_toml().as_bytes())?;
+    let threads = opts.threads.filter(|&t| t > 0).or((cfg.threads > 0).then_some(cfg.threads)).unwrap_or_else(num_cpus);
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build()?;
+    pool.install(|| run_in_pool(cfg, opts, resuming, threads))
+}
+
+fn num_cpus() -> usize {
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+}
+
+fn phase_summary(task: &mut dyn Task, reg: &geosparse_engine::regularize::Regularization, prunable: &[String], epochs: usize, val: Option<geosparse_tasks::task::Eval>) -> anyhow::Result<PhaseSummary> {
+    let pen = reg.apply(task.params_mut(), false).map_err(|m| anyhow::anyhow!(m))?;
+    let val = match val {
+        Some(v) => v,
+        None => {
+            let mut v = task.evaluate(Split::Valid);
+            v.loss += pen;
+            v
+        }
+    };
+    let test = task.evaluate(Split::Test);
+    let sp = Sparsity::of(&task.params().into_iter().filter(|p| prunable.contains(&p.name)).collect::<Vec<_>>());
+    Ok(PhaseSummary {
+        epochs,
+        steps: epochs as u64 * task.steps_per_epoch(),
+        val_loss: val.loss,
+        val: val.metrics,
+        test_loss: test.loss + pen,
+        test: test.metrics,
+        sparsity: sp.overall,
+        sparsity_per_tensor: sp.per_tensor,
+    })
+}
+
+fn run_in_pool(cfg: &RunConfig, opts: &Options, resuming: bool, threads: usize) -> anyhow::Result<Summary> {
+    let dir = opts.out.as_path();
+    let mut task = cfg.task.build(cfg.seed).map_err(|m| anyhow::anyhow!(m))?;
+    let prunable = prunable_names(&*task, &cfg.prune.tensors).map_err(|m| anyhow::anyhow!(m))?;
+    let built = penalty::build(&cfg.penalty, cfg.seed, &*task).map_err(|m| anyhow::anyhow!(m))?;
+    let mut summary = Summary::new(&cfg.name, task.kind(), cfg.seed, task.primary_metric());
+    summary.threads = threads;
+    for (param, reg) in &built.regularizers {
+        let file = reg.embedding().map(|e| {
+            let f = format!("embedding_{param}.npy");
+            (f, e)
+        });
+        if let Some((f, e)) = &file {
+            npy::write_f32(&dir.join(f), &[reg.neurons(), e.dim], &e.coords)?;
+        }
+        summary.regularizers.push(RegularizerInfo { param: param.clone(), spec: reg.spec.clone(), stats: reg.stats(), embedding_file: file.map(|x| x.0) });
+    }
+    let mut metrics = Metrics::open(&dir.join("metrics.jsonl"))?;
+    let mut opt = Optimizer::new(cfg.train.optimizer.clone());
+    let mut st = RunState::start(Phase::Train, opt.lr);
+    let ckpt = if resuming { Some(checkpoint::load(&checkpoint_path(dir))?) } else { None };
+    if let Some(ck) = &ckpt {
+        st = serde_json::from_value(ck.meta["state"].clone()).context("checkpoint: no loop state")?;
+        metrics.truncate_to(st.phase.name(), st.epoch)?;
+    } else {
+        metrics.truncate_to("train", 0)?;
+    }
+    let train_epochs = cfg.prune.total_epochs(cfg.train.epochs);
+    let spe = task.steps_per_epoch();
+    let control_epochs = if cfg.control.kind == ControlKind::None { 0 } else { cfg.train.epochs };
+    let mut progress = Progress::new(opts.progress, (train_epochs + control_epochs) as u64 * spe);
+    summary.write(dir)?;
+    let fail = |summary: &mut Summary, stop: Stop| -> anyhow::Error {
+        let (status, err) = match stop {
+            Stop::Diverged(m) => (Status::Diverged, anyhow::Error::new(Diverged(m))),
+            Stop::Error(e) => (Status::Failed, e),
+        };
+        summary.status = status;
+        summary.message = Some(format!("{err:#}"));
+        let _ = summary.write(dir);
+        err
+    };
+
+    // phase 1: train with penalty and pruning
+    if st.phase == Phase::Train {
+        if let Some(ck) = &ckpt {
+            ck.restore_params(task.params_mut())?;
+            let params: Vec<_> = task.params().into_iter().cloned().collect();
+            ck.restore_optimizer(&mut opt, &params.iter().collect::<Vec<_>>())?;
+        }
+        let mut run = PhaseRun {
+            cfg,
+            dir,
+            task: &mut *task,
+            reg: &built.regularization,
+            opt: &mut opt,
+            prunable: &prunable,
+            state: st.clone(),
+            metrics: &mut metrics,
+            progress: &mut progress,
+            epochs: train_epochs,
+            prunes: cfg.prune.prunes(),
+        };
+        let last = match run.run() {
+            Ok(v) => v,
+            Err(stop) => {
+                progress.finish();
+                return Err(fail(&mut summary, stop));
+            }
+        };
+        checkpoint::save(&dir.join("model.safetensors"), &task.params(), None, &serde_json::json!({"phase": "train"}))?;
+        summary.train = Some(phase_summary(&mut *task, &built.regularization, &prunable, train_epochs, last)?);
+        summary.write(dir)?;
+        st = RunState::start(Phase::Control, cfg.train.optimizer.lr());
+    } else {
+        // resuming in the control phase: the training phase's numbers are in model.safetensors
+        let ck = checkpoint::load(&dir.join("model.safetensors"))?;
+        ck.restore_params(task.params_mut())?;
+        summary.train = Some(phase_summary(&mut *task, &built.regularization, &prunable, train_epochs, None)?);
+    }
+
+    // phase 2: the control (retrain with a fixed mask)
+    if cfg.control.kind != ControlKind::None {
+        let final_masks: Vec<Vec<u8>> = {
+            let ck = checkpoint::load(&dir.join("model.safetensors"))?;
+            prunable.iter().map(|n| ck.masks.get(n).map(|m| m.1.clone()).unwrap_or_else(|| vec![1; ck.tensors[n].1.len()])).collect()
+        };
+        let (seed, masks) = match cfg.control.kind {
+            ControlKind::Lottery => (control_seed(cfg.seed), final_masks),
+            ControlKind::Rewind => (cfg.seed, final_masks),
+            ControlKind::RandomMask => (cfg.seed, random_like(&final_masks, control_seed(cfg.seed))),
+            ControlKind::None => unreachable!(),
+        };
+        let mut ctask = cfg.task.build(seed).map_err(|m| anyhow::anyhow!(m))?;
+        let creg = if cfg.control.kind == ControlKind::Lottery && cfg.control.fresh_regularizer {
+            penalty::build(&cfg.penalty, control_seed(cfg.seed), &*ctask).map_err(|m| anyhow::anyhow!(m))?.regularization
+        } else {
+            built.regularization.clone()
+        };
+        for (p, m) in select(&mut *ctask, &prunable).into_iter().zip(masks) {
+            p.set_mask(m);
+        }
+        let mut copt = Optimizer::new(cfg.train.optimizer.clone());
+        if st.phase == Phase::Control && resuming && ckpt.as_ref().is_some_and(|c| c.meta["state"]["phase"] == "control") {
+            let ck = ckpt.as_ref().expect("checked");
+            ck.restore_params(ctask.params_mut())?;
+            let params: Vec<_> = ctask.params().into_iter().cloned().collect();
+            ck.restore_optimizer(&mut copt, &params.iter().collect::<Vec<_>>())?;
+        }
+        let mut run = PhaseRun {
+            cfg,
+            dir,
+            task: &mut *ctask,
+            reg: &creg,
+            opt: &mut copt,
+            prunable: &prunable,
+            state: st,
+            metrics: &mut metrics,
+            progress: &mut progress,
+            epochs: cfg.train.epochs,
+            prunes: false,
+        };
+        let last = match run.run() {
+            Ok(v) => v,
+            Err(stop) => {
+                progress.finish();
+                return Err(fail(&mut summary, stop));
+            }
+        };
+        checkpoint::save(&dir.join("control.safetensors"), &ctask.params(), None, &serde_json::json!({"phase": "control"}))?;
+        summary.control_kind = Some(format!("{:?}", cfg.control.kind).to_lowercase());
+        summary.control = Some(phase_summary(&mut *ctask, &creg, &prunable, cfg.train.epochs, last)?);
+    }
+    progress.finish();
+    summary.status = Status::Completed;
+    summary.wall_s = metrics.records().last().map(|r| r.wall_s).unwrap_or(0.0);
+    summary.write(dir)?;
+    if opts.plots {
+        let init = cfg.task.build(cfg.seed).map_err(|m| anyhow::anyhow!(m))?;
+        crate::plot::run::write_all(dir, &metrics, &*init, &*task, &built.regularizers, task.primary_metric())?;
+    }
+    Ok(summary)
+}
+
+/// The seed of a control's fresh weights and R.
+fn control_seed(seed: u64) -> u64 {
+    use rand::RngCore;
+    geosparse_moduli::seed::rng(seed, "control").next_u64()
+}
+
+/// Where the run's figures go.
+pub fn plots_dir(dir: &Path) -> PathBuf {
+    dir.join("plots")
+}

@@ -1,0 +1,94 @@
+//! `summary.json`: how a run ended and its final numbers.
+//!
+//! ```
+//! use geosparse_experiments::run::summary::{Status, Summary};
+//! let s = Summary::new("demo", "navigation", 1, "error_cm");
+//! assert_eq!(s.status, Status::Running);
+//! ```
+
+use geosparse_io::atomic_write;
+use geosparse_moduli::{RStats, ResolvedSpec};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Running,
+    Completed,
+    /// A loss, penalty or gradient became NaN or infinite.
+    Diverged,
+    Failed,
+}
+
+/// Final numbers of one phase.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct PhaseSummary {
+    pub epochs: usize,
+    pub steps: u64,
+    pub val_loss: f64,
+    pub val: BTreeMap<String, f64>,
+    pub test_loss: f64,
+    pub test: BTreeMap<String, f64>,
+    pub sparsity: f64,
+    pub sparsity_per_tensor: BTreeMap<String, f64>,
+}
+
+/// The regularizer of one recurrent matrix.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RegularizerInfo {
+    pub param: String,
+    pub spec: ResolvedSpec,
+    pub stats: RStats,
+    /// `embedding_<param>.npy` in the run folder (absent for a distance-matrix geometry).
+    pub embedding_file: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    pub name: String,
+    pub status: Status,
+    pub message: Option<String>,
+    pub task: String,
+    pub seed: u64,
+    pub primary_metric: String,
+    pub train: Option<PhaseSummary>,
+    pub control_kind: Option<String>,
+    pub control: Option<PhaseSummary>,
+    pub regularizers: Vec<RegularizerInfo>,
+    pub threads: usize,
+    pub wall_s: f64,
+    pub geosparse_version: String,
+}
+
+impl Summary {
+    pub fn new(name: &str, task: &str, seed: u64, primary: &str) -> Self {
+        Summary {
+            name: name.to_string(),
+            status: Status::Running,
+            message: None,
+            task: task.to_string(),
+            seed,
+            primary_metric: primary.to_string(),
+            train: None,
+            control_kind: None,
+            control: None,
+            regularizers: Vec::new(),
+            threads: 0,
+            wall_s: 0.0,
+            geosparse_version: env!("CARGO_PKG_VERSION").to_string(),
+        }
+    }
+
+    pub fn write(&self, dir: &Path) -> anyhow::Result<()> {
+        atomic_write(&dir.join("summary.json"), serde_json::to_string_pretty(self)?.as_bytes())?;
+        Ok(())
+    }
+
+    pub fn read(dir: &Path) -> anyhow::Result<Summary> {
+        let p = dir.join("summary.json");
+        let text = std::fs::read_to_string(&p).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
+        serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))
+    }
+}

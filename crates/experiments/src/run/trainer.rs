@@ -1,0 +1,204 @@
+//! The training loop of one phase: prune on schedule, forward and backward, the penalty,
+//! gradient masking and clipping, the optimizer step; evaluation, metrics and a checkpoint at
+//! the end of each epoch (and every `checkpoint_every` steps). A NaN or infinite loss stops
+//! the run with a message; the last checkpoint stays as it was.
+//!
+//! ```no_run
+//! // driven by geosparse_experiments::run::train
+//! ```
+
+use super::metrics::{Metrics, Record};
+use super::progress::Progress;
+use super::state::RunState;
+use crate::config::RunConfig;
+use geosparse_engine::checkpoint;
+use geosparse_engine::optim::{Optimizer, PlateauDecay, clip_coef, grad_norm};
+use geosparse_engine::param::{Param, ParamKind};
+use geosparse_engine::regularize::Regularization;
+use geosparse_prune::magnitude::prune;
+use geosparse_prune::report::Sparsity;
+use geosparse_tasks::task::{Eval, Split, Task};
+use std::path::Path;
+use std::time::Instant;
+
+/// Why a phase stopped early.
+#[derive(Debug)]
+pub enum Stop {
+    /// Loss, penalty, gradient norm or validation loss not finite.
+    Diverged(String),
+    Error(anyhow::Error),
+}
+
+impl From<anyhow::Error> for Stop {
+    fn from(e: anyhow::Error) -> Self {
+        Stop::Error(e)
+    }
+}
+
+/// The pruned set: the configured names, or every weight matrix and embedding.
+pub fn prunable_names(task: &dyn Task, names: &[String]) -> Result<Vec<String>, String> {
+    let all: Vec<&Param> = task.params();
+    if names.is_empty() {
+        return Ok(all.iter().filter(|p| p.kind != ParamKind::Bias).map(|p| p.name.clone()).collect());
+    }
+    for n in names {
+        if !all.iter().any(|p| &p.name == n) {
+            let known: Vec<&str> = all.iter().map(|p| p.name.as_str()).collect();
+            return Err(format!("prune.tensors: '{n}' is not a parameter of this model; parameters: {}", known.join(", ")));
+        }
+    }
+    Ok(names.to_vec())
+}
+
+/// Parameters of `task` whose names are in `names`, in model order.
+pub fn select<'a>(task: &'a mut dyn Task, names: &[String]) -> Vec<&'a mut Param> {
+    task.params_mut().into_iter().filter(|p| names.contains(&p.name)).collect()
+}
+
+/// Everything one phase works on.
+pub struct PhaseRun<'a> {
+    pub cfg: &'a RunConfig,
+    pub dir: &'a Path,
+    pub task: &'a mut dyn Task,
+    pub reg: &'a Regularization,
+    pub opt: &'a mut Optimizer,
+    pub prunable: &'a [String],
+    pub state: RunState,
+    pub metrics: &'a mut Metrics,
+    pub progress: &'a mut Progress,
+    /// Epochs of this phase (main + extra for training, main for a control).
+    pub epochs: usize,
+    /// Whether this phase follows the pruning schedule.
+    pub prunes: bool,
+}
+
+/// The checkpoint path of a run folder.
+pub fn checkpoint_path(dir: &Path) -> std::path::PathBuf {
+    dir.join("checkpoint.safetensors")
+}
+
+impl PhaseRun<'_> {
+    fn save_checkpoint(&mut self, started: Instant) -> anyhow::Result<()> {
+        let mut st = self.state.clone();
+        st.wall_s += started.elapsed().as_secs_f64();
+        st.lr = self.opt.lr;
+        st.carried = self.task.carried_state();
+        let meta = serde_json::json!({ "state": st });
+        checkpoint::save(&checkpoint_path(self.dir), &self.task.params(), Some(self.opt), &meta)?;
+        Ok(())
+    }
+
+    fn eval_with_penalty(&mut self, split: Split) -> Result<Eval, Stop> {
+        let mut e = self.task.evaluate(split);
+        let pen = self.reg.apply(self.task.params_mut(), false).map_err(|m| Stop::Error(anyhow::anyhow!(m)))?;
+        e.loss += pen;
+        Ok(e)
+    }
+
+    /// Runs the phase from `state` to its end. Returns the last epoch's validation result.
+    pub fn run(&mut self) -> Result<Option<Eval>, Stop> {
+        let started = Instant::now();
+        let spe = self.task.steps_per_epoch();
+        let main_epochs = self.cfg.train.epochs;
+        let schedule = self.cfg.prune.resolved(main_epochs, spe);
+        let phase = self.state.phase;
+        let mut plateau = PlateauDecay { factor: self.cfg.train.plateau_divisor, best: self.state.best_val_loss };
+        self.opt.lr = self.state.lr;
+        if !self.state.carried.is_empty() {
+            self.task.set_carried_state(std::mem::take(&mut self.state.carried));
+        }
+        let mut last = None;
+        while self.state.epoch < self.epochs {
+            let epoch = self.state.epoch;
+            if self.state.step_in_epoch == 0 {
+                self.task.begin_epoch(epoch);
+            }
+            self.progress.prefix(format!("{} epoch {}/{}", phase.name(), epoch + 1, self.epochs));
+            while self.state.step_in_epoch < spe {
+                let s = self.state.step_in_epoch;
+                let global = epoch as u64 * spe + s;
+                if self.prunes
+                    && let Some(f) = schedule.at(epoch, s, global, main_epochs)
+                {
+                    let mut ps = select(self.task, self.prunable);
+                    prune(&mut ps, f, schedule.scope);
+                }
+                if !self.cfg.train.compat_accumulate_grads {
+                    self.task.params_mut().into_iter().for_each(Param::zero_grad);
+                }
+                let loss = self.task.train_step(global);
+                let pen = self.reg.apply(self.task.params_mut(), true).map_err(|m| Stop::Error(anyhow::anyhow!(m)))?;
+                if !loss.is_finite() || !pen.is_finite() {
+                    return Err(Stop::Diverged(format!("{} epoch {epoch} step {global}: loss {loss}, penalty {pen}", phase.name())));
+                }
+                self.task.params_mut().into_iter().for_each(|p| p.mask_grad());
+                let coef = if self.cfg.train.clip > 0.0 {
+                    let n = grad_norm(self.task.params().into_iter());
+                    if !n.is_finite() {
+                        return Err(Stop::Diverged(format!("{} epoch {epoch} step {global}: gradient norm {n}", phase.name())));
+                    }
+                    clip_coef(n, self.cfg.train.clip)
+                } else {
+                    1.0
+                };
+                self.opt.step_scaled(self.task.params_mut(), coef);
+                self.state.loss_sum += loss;
+                self.state.penalty_sum += pen;
+                self.state.loss_count += 1;
+                self.state.step_in_epoch += 1;
+                self.progress.step(global + 1, loss);
+                let every = self.cfg.train.checkpoint_every;
+                if every > 0 && (global + 1) % every == 0 && self.state.step_in_epoch < spe {
+                    self.save_checkpoint(started)?;
+                }
+            }
+            // end of epoch: evaluate, log, maybe lower the learning rate, checkpoint
+            let val = self.eval_with_penalty(Split::Valid)?;
+            if !val.loss.is_finite() {
+                return Err(Stop::Diverged(format!("{} epoch {epoch}: validation loss {}", phase.name(), val.loss)));
+            }
+            let sp = Sparsity::of(&self.task.params().into_iter().filter(|p| self.prunable.contains(&p.name)).collect::<Vec<_>>());
+            let n = self.state.loss_count.max(1) as f64;
+            let wall = self.state.wall_s + started.elapsed().as_secs_f64();
+            let rec = Record {
+                phase: phase.name().into(),
+                epoch,
+                step: (epoch as u64 + 1) * spe,
+                lr: self.opt.lr,
+                train_loss: self.state.loss_sum / n,
+                penalty: self.state.penalty_sum / n,
+                sparsity: sp.overall,
+                sparsity_per_tensor: sp.per_tensor,
+                val_loss: val.loss,
+                val: val.metrics.clone(),
+                wall_s: wall,
+            };
+            self.metrics.append(&rec)?;
+            let primary = self.task.primary_metric();
+            self.progress.line(&format!(
+                "{} epoch {}/{}: loss {:.4}, penalty {:.4}, sparsity {:.3}, val loss {:.4}, val {primary} {:.4} ({:.0} s)",
+                phase.name(),
+                epoch + 1,
+                self.epochs,
+                rec.train_loss,
+                rec.penalty,
+                rec.sparsity,
+                rec.val_loss,
+                val.metrics.get(primary).copied().unwrap_or(f64::NAN),
+                wall
+            ));
+            if self.cfg.train.plateau_divisor > 0.0 {
+                self.opt.lr = plateau.observe(val.loss, self.opt.lr);
+                self.state.best_val_loss = plateau.best;
+            }
+            self.state.epoch += 1;
+            self.state.step_in_epoch = 0;
+            self.state.loss_sum = 0.0;
+            self.state.penalty_sum = 0.0;
+            self.state.loss_count = 0;
+            self.save_checkpoint(started)?;
+            last = Some(val);
+        }
+        Ok(last)
+    }
+}

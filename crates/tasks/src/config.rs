@@ -1,0 +1,46 @@
+//! Which task a run trains, as a config table `[task]` with `kind = "navigation" | ...`.
+//!
+//! ```
+//! use geosparse_tasks::config::TaskConfig;
+//! let cfg: TaskConfig = toml::from_str("kind = \"navigation\"\nhidden = 64\nplace_cells = 16").unwrap();
+//! let task = cfg.build(3).unwrap();
+//! assert_eq!(task.kind(), "navigation");
+//! ```
+
+use crate::navigation::task::{NavConfig, NavTask};
+use crate::task::Task;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum TaskConfig {
+    Navigation(NavConfig),
+}
+
+impl Default for TaskConfig {
+    fn default() -> Self {
+        TaskConfig::Navigation(NavConfig::default())
+    }
+}
+
+impl TaskConfig {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            TaskConfig::Navigation(_) => "navigation",
+        }
+    }
+
+    /// Checks every field (messages name it as `task.<field>`).
+    pub fn validate(&self) -> Result<(), String> {
+        match self {
+            TaskConfig::Navigation(c) => c.validate("task"),
+        }
+    }
+
+    /// Builds the task with its model initialised from `seed`.
+    pub fn build(&self, seed: u64) -> Result<Box<dyn Task>, String> {
+        Ok(match self {
+            TaskConfig::Navigation(c) => Box::new(NavTask::new(c, seed)?),
+        })
+    }
+}
