@@ -178,8 +178,11 @@ impl RunConfig {
         }
         // re-parse the (overridden) text so errors point at the line and key
         let text = toml::to_string(&doc).map_err(|e| ConfigError(format!("config: {e}")))?;
-        let cfg: RunConfig = toml::from_str(&text).map_err(|e: toml::de::Error| ConfigError(format!("config: {}", e.to_string().trim_end())))?;
+        let mut cfg: RunConfig = toml::from_str(&text).map_err(|e: toml::de::Error| ConfigError(format!("config: {}", e.to_string().trim_end())))?;
         cfg.validate()?;
+        if let Ok(full) = cfg.penalty.regularizer.with_defaults() {
+            cfg.penalty.regularizer = full;
+        }
         Ok(cfg)
     }
 

@@ -288,6 +288,41 @@ impl RegularizerSpec {
         })
     }
 
+    /// The same spec with every default that applies written out (what run configs save).
+    pub fn with_defaults(&self) -> Result<RegularizerSpec, ModuliError> {
+        let (g, _) = self.resolve_geometry()?;
+        let mut s = self.clone();
+        match g {
+            Geometry::Sphere { dim, radius } => {
+                if self.space == Some(SpaceName::Sphere) {
+                    s.dim = Some(dim);
+                }
+                s.radius = Some(radius);
+            }
+            Geometry::Torus { dim, side } => {
+                if self.space == Some(SpaceName::Torus) {
+                    s.dim = Some(dim);
+                }
+                s.side = Some(side);
+            }
+            Geometry::Klein { side } => s.side = Some(side),
+            Geometry::Euclidean { dim, scale } => {
+                s.dim = Some(dim);
+                s.scale = Some(scale);
+            }
+            Geometry::Projective { radius } => s.radius = Some(radius),
+            Geometry::Distances { .. } => {}
+        }
+        match self.resolve_inhibitor()? {
+            Inhibitor::Square { amplitude } | Inhibitor::Identity { amplitude } => s.amplitude = Some(amplitude),
+            Inhibitor::Constant { value } => s.amplitude = Some(value),
+            Inhibitor::Gauss { amplitude, width } => (s.amplitude, s.width) = (Some(amplitude), Some(width)),
+            Inhibitor::Dog { amplitude, width, width2 } => (s.amplitude, s.width, s.width2) = (Some(amplitude), Some(width), Some(width2)),
+            Inhibitor::Ripple { offset, amplitude, frequency } => (s.offset, s.amplitude, s.frequency) = (Some(offset), Some(amplitude), Some(frequency)),
+        }
+        Ok(s)
+    }
+
     fn resolve_geometry(&self) -> Result<(Geometry, String), ModuliError> {
         if let Some(file) = &self.distances {
             self.reject("space", self.space.is_some(), "a distances file", "the file replaces the geometry: drop space")?;

@@ -150,3 +150,15 @@ fn bad_specs_name_the_field() {
     let e = s.resolve(Some(4), 0).unwrap_err().to_string();
     assert!(e.contains("frequency") && e.contains("amplitude, width"), "{e}");
 }
+
+#[test]
+fn with_defaults_spells_out_every_applicable_constant_and_resolves_the_same() {
+    let mut s = RegularizerSpec::new(SpaceName::Klein, InhibitorName::Dog);
+    s.invert = true;
+    let full = s.with_defaults().unwrap();
+    assert_eq!((full.side, full.amplitude, full.width, full.width2), (Some(10.0), Some(100.0), Some(5.0), Some(0.25)));
+    assert_eq!(full.radius, None);
+    assert_eq!(full.resolve(Some(8), 1).unwrap().spec, s.resolve(Some(8), 1).unwrap().spec);
+    let s3 = RegularizerSpec::new(SpaceName::S3, InhibitorName::Ripple).with_defaults().unwrap();
+    assert_eq!((s3.radius, s3.dim, s3.offset), (Some(10.0), None, Some(50.0)));
+}

@@ -31,6 +31,10 @@ pub struct Args {
     /// Skip the figures.
     #[arg(long)]
     no_plots: bool,
+    /// Pause after this many steps of the whole run (checkpoint kept), e.g. to fit a cluster
+    /// time limit; continue with --resume.
+    #[arg(long)]
+    max_steps: Option<u64>,
 }
 
 fn config_error(e: ConfigError) -> anyhow::Error {
@@ -72,8 +76,16 @@ pub fn run(a: Args, threads: Option<usize>) -> anyhow::Result<()> {
         progress: if a.quiet { Mode::Quiet } else { Mode::Auto },
         threads,
         plots: !a.no_plots,
+        max_steps: a.max_steps,
     };
-    let summary = run::train(&cfg, &opts).map_err(|e| {
+    let result = run::train(&cfg, &opts);
+    if let Err(e) = &result
+        && let Some(p) = e.downcast_ref::<run::Paused>()
+    {
+        println!("{p}: geosparse train --resume --out {}", out.display());
+        return Ok(());
+    }
+    let summary = result.map_err(|e| {
         // a refused folder or config is the user's to fix; anything else is a failure
         let msg = format!("{e:#}");
         if msg.starts_with("--out") || msg.starts_with("--resume") || msg.starts_with("--force") || msg.starts_with("prune.tensors") || msg.starts_with("penalty") {

@@ -50,11 +50,14 @@ pub struct Options {
     pub threads: Option<usize>,
     /// Draw the plots at the end.
     pub plots: bool,
+    /// Pause after this many steps of the whole run (checkpoint kept; continue with `resume`),
+    /// e.g. to fit a cluster's time limit.
+    pub max_steps: Option<u64>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { out: PathBuf::from("runs/run"), resume: false, force: false, progress: Mode::Auto, threads: None, plots: true }
+        Options { out: PathBuf::from("runs/run"), resume: false, force: false, progress: Mode::Auto, threads: None, plots: true, max_steps: None }
     }
 }
 
@@ -69,7 +72,22 @@ impl std::fmt::Display for Diverged {
 }
 impl std::error::Error for Diverged {}
 
+/// Keys that may change on `--resume` (they do not change what is being trained).
+pub const RESUMABLE_CHANGES: [&str; 5] = ["name", "threads", "train.optimizer.lr", "train.clip", "train.checkpoint_every"];
+
+/// A run paused by `max_steps` (not an error for the caller: resume it later).
+#[derive(Debug)]
+pub struct Paused(pub u64);
+
+impl std::fmt::Display for Paused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "paused after {} steps; continue with --resume", self.0)
+    }
+}
+impl std::error::Error for Paused {}
+
 /// Prepares the folder: new, resumed (config must match), or replaced with `force`.
+/// Returns whether a checkpoint exists to resume from.
 fn prepare_dir(cfg: &RunConfig, opts: &Options) -> anyhow::Result<bool> {
     let out = &opts.out;
     match dir_state(out)? {
@@ -81,13 +99,23 @@ fn prepare_dir(cfg: &RunConfig, opts: &Options) -> anyhow::Result<bool> {
         DirState::NonEmpty if opts.resume => {
             let saved = std::fs::read_to_string(out.join("config.toml")).with_context(|| format!("--resume: {} holds no config.toml", out.display()))?;
             let saved: RunConfig = toml::from_str(&saved).with_context(|| format!("--resume: {}/config.toml", out.display()))?;
-            let mut a = saved.clone();
-            let mut b = cfg.clone();
-            (a.threads, b.threads, a.name, b.name) = (0, 0, String::new(), String::new());
-            if a != b {
+            let neutral = |c: &RunConfig| {
+                let mut c = c.clone();
+                c.name = String::new();
+                c.threads = 0;
+                c.train.clip = 0.0;
+                c.train.checkpoint_every = 0;
+                c.train.optimizer = saved.train.optimizer.clone();
+                c
+            };
+            let same_kind = std::mem::discriminant(&saved.train.optimizer) == std::mem::discriminant(&cfg.train.optimizer);
+            let mut lr_only = saved.train.optimizer.clone();
+            set_lr(&mut lr_only, cfg.train.optimizer.lr());
+            if neutral(&saved) != neutral(cfg) || !same_kind || lr_only != cfg.train.optimizer {
                 bail!(
-                    "--resume: the config differs from the one {} was started with; resume with that config (omit --config) or start a new run",
-                    out.display()
+                    "--resume: the config differs from the one {} was started with (only {} may change on resume); resume with that config (omit --config) or start a new run",
+                    out.display(),
+                    RESUMABLE_CHANGES.join(", ")
                 );
             }
             Ok(checkpoint_path(out).exists())
@@ -103,16 +131,18 @@ fn prepare_dir(cfg: &RunConfig, opts: &Options) -> anyhow::Result<bool> {
 
 /// Trains a run (see the module docs). Returns its summary, also written to `summary.json`.
 pub fn train(cfg: &RunConfig, opts: &Options) -> anyhow::Result<Summary> {
+    let previous_lr = std::fs::read_to_string(opts.out.join("config.toml")).ok().and_then(|t| toml::from_str::<RunConfig>(&t).ok()).map(|c| c.train.optimizer.lr());
     let resuming = prepare_dir(cfg, opts)?;
     if opts.resume && let Ok(s) = Summary::read(&opts.out)
         && s.status == Status::Completed
     {
         return Ok(s);
     }
+    let changed_lr = previous_lr.filter(|&l| resuming && l != cfg.train.optimizer.lr()).map(|_| cfg.train.optimizer.lr());
     atomic_write(&opts.out.join("config.toml"), cfg.to_toml().as_bytes())?;
     let threads = opts.threads.filter(|&t| t > 0).or((cfg.threads > 0).then_some(cfg.threads)).unwrap_or_else(num_cpus);
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build()?;
-    pool.install(|| run_in_pool(cfg, opts, resuming, threads))
+    pool.install(|| run_in_pool(cfg, opts, resuming, threads, changed_lr))
 }
 
 fn num_cpus() -> usize {
@@ -143,7 +173,7 @@ fn phase_summary(task: &mut dyn Task, reg: &geosparse_engine::regularize::Regula
     })
 }
 
-fn run_in_pool(cfg: &RunConfig, opts: &Options, resuming: bool, threads: usize) -> anyhow::Result<Summary> {
+fn run_in_pool(cfg: &RunConfig, opts: &Options, resuming: bool, threads: usize, changed_lr: Option<f32>) -> anyhow::Result<Summary> {
     let dir = opts.out.as_path();
     let mut task = cfg.task.build(cfg.seed).map_err(|m| anyhow::anyhow!(m))?;
     let prunable = prunable_names(&*task, &cfg.prune.tensors).map_err(|m| anyhow::anyhow!(m))?;
@@ -167,6 +197,9 @@ fn run_in_pool(cfg: &RunConfig, opts: &Options, resuming: bool, threads: usize) 
     if let Some(ck) = &ckpt {
         st = serde_json::from_value(ck.meta["state"].clone()).context("checkpoint: no loop state")?;
         metrics.truncate_to(st.phase.name(), st.epoch)?;
+        if let Some(lr) = changed_lr {
+            st.lr = lr; // a learning rate given on resume replaces the schedule's current one
+        }
     } else {
         metrics.truncate_to("train", 0)?;
     }
@@ -178,6 +211,7 @@ fn run_in_pool(cfg: &RunConfig, opts: &Options, resuming: bool, threads: usize) 
     let fail = |summary: &mut Summary, stop: Stop| -> anyhow::Error {
         let (status, err) = match stop {
             Stop::Diverged(m) => (Status::Diverged, anyhow::Error::new(Diverged(m))),
+            Stop::Paused(n) => (Status::Running, anyhow::Error::new(Paused(n))),
             Stop::Error(e) => (Status::Failed, e),
         };
         summary.status = status;
@@ -205,6 +239,8 @@ fn run_in_pool(cfg: &RunConfig, opts: &Options, resuming: bool, threads: usize) 
             progress: &mut progress,
             epochs: train_epochs,
             prunes: cfg.prune.prunes(),
+            max_steps: opts.max_steps,
+            steps_before: 0,
         };
         let last = match run.run() {
             Ok(v) => v,
@@ -264,6 +300,8 @@ fn run_in_pool(cfg: &RunConfig, opts: &Options, resuming: bool, threads: usize) 
             progress: &mut progress,
             epochs: cfg.train.epochs,
             prunes: false,
+            max_steps: opts.max_steps,
+            steps_before: train_epochs as u64 * spe,
         };
         let last = match run.run() {
             Ok(v) => v,
@@ -285,6 +323,14 @@ fn run_in_pool(cfg: &RunConfig, opts: &Options, resuming: bool, threads: usize) 
         crate::plot::run::write_all(dir, &metrics, &*init, &*task, &built.regularizers, task.primary_metric())?;
     }
     Ok(summary)
+}
+
+/// Sets the learning rate of an optimizer config.
+fn set_lr(c: &mut geosparse_engine::optim::OptimizerConfig, v: f32) {
+    use geosparse_engine::optim::OptimizerConfig as O;
+    match c {
+        O::Sgd { lr, .. } | O::Adam { lr, .. } | O::Adamw { lr, .. } => *lr = v,
+    }
 }
 
 /// The seed of a control's fresh weights and R.

@@ -26,6 +26,8 @@ use std::time::Instant;
 pub enum Stop {
     /// Loss, penalty, gradient norm or validation loss not finite.
     Diverged(String),
+    /// `max_steps` reached: the checkpoint is written and the run can be resumed.
+    Paused(u64),
     Error(anyhow::Error),
 }
 
@@ -70,6 +72,10 @@ pub struct PhaseRun<'a> {
     pub epochs: usize,
     /// Whether this phase follows the pruning schedule.
     pub prunes: bool,
+    /// Pause (checkpoint and return) once this many steps of the whole run are done.
+    pub max_steps: Option<u64>,
+    /// Steps of the whole run before this phase (the training phase's, for a control).
+    pub steps_before: u64,
 }
 
 /// The checkpoint path of a run folder.
@@ -151,6 +157,11 @@ impl PhaseRun<'_> {
                 if every > 0 && (global + 1) % every == 0 && self.state.step_in_epoch < spe {
                     self.save_checkpoint(started)?;
                 }
+                let done = self.steps_before + global + 1;
+                if self.max_steps.is_some_and(|m| done >= m) && self.state.step_in_epoch < spe {
+                    self.save_checkpoint(started)?;
+                    return Err(Stop::Paused(done));
+                }
             }
             // end of epoch: evaluate, log, maybe lower the learning rate, checkpoint
             let val = self.eval_with_penalty(Split::Valid)?;
@@ -198,6 +209,10 @@ impl PhaseRun<'_> {
             self.state.loss_count = 0;
             self.save_checkpoint(started)?;
             last = Some(val);
+            let done = self.steps_before + self.state.epoch as u64 * spe;
+            if self.max_steps.is_some_and(|m| done >= m) && self.state.epoch < self.epochs {
+                return Err(Stop::Paused(done));
+            }
         }
         Ok(last)
     }
