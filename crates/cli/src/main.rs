@@ -27,6 +27,10 @@ enum Command {
     Regularizer(cmd::regularizer::Args),
     /// Train a network with the moduli penalty and pruning (a run folder).
     Train(cmd::train::Args),
+    /// Run a grid of configs (locally with --jobs, or one point with --index).
+    Sweep(cmd::sweep::Args),
+    /// Tables and figures over run folders (mean ± std over seeds).
+    Report(cmd::report::Args),
     /// Benchmarks against a baseline measured in the same run.
     Bench(cmd::bench::Args),
 }
@@ -43,6 +47,8 @@ fn main() {
     let result = match cli.command {
         Command::Regularizer(a) => cmd::regularizer::run(a),
         Command::Train(a) => cmd::train::run(a, cli.threads),
+        Command::Sweep(a) => cmd::sweep::run(a, cli.threads),
+        Command::Report(a) => cmd::report::run(a),
         Command::Bench(a) => cmd::bench::run(a, cli.threads),
     };
     if let Err(e) = result {

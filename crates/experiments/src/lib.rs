@@ -14,5 +14,7 @@
 pub mod bench;
 pub mod config;
 pub mod plot;
+pub mod report;
 pub mod run;
+pub mod sweep;
 pub mod regularizer_dir;

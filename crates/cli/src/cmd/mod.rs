@@ -3,6 +3,8 @@
 pub mod bench;
 pub mod data;
 pub mod regularizer;
+pub mod report;
+pub mod sweep;
 pub mod train;
 
 /// A mistake in what the user asked for (exit status 2), as opposed to a failure while working.

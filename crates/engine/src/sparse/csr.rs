@@ -253,7 +253,8 @@ mod tests {
 
     #[test]
     fn validate_rejects_hostile_parts_with_a_message() {
-        let bad: [(usize, usize, Vec<u32>, Vec<u32>, Vec<f32>, &str); 8] = [
+        type Parts = (usize, usize, Vec<u32>, Vec<u32>, Vec<f32>, &'static str);
+        let bad: [Parts; 8] = [
             (2, 2, vec![0, 1], vec![0], vec![1.0], "need 3"),
             (1, 2, vec![1, 1], vec![0], vec![1.0], "row_ptr[0]"),
             (1, 2, vec![0, 2], vec![0], vec![1.0], "not at nnz"),

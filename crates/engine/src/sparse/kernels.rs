@@ -23,7 +23,9 @@
 //! assert!(fast.iter().zip(&slow).all(|(a, b)| (a - b).abs() < 1e-6));
 //! ```
 
-use super::csr::{ColIndex, with_idx};
+use super::csr::{ColIdx, ColIndex, with_idx};
+#[cfg(all(target_arch = "x86_64", target_feature = "avx2", target_feature = "fma"))]
+use super::gather;
 use super::par::{balanced_bounds, for_chunks, parts_for};
 use super::{Act, Csr, PAR_WORK, lanes, transpose_pad};
 
@@ -57,13 +59,21 @@ pub fn spmm_nt(c: &mut [f32], a: &[f32], w: &Csr, batch: usize) {
 fn spmv(w: &Csr, h: &[f32], out: &mut [f32], act: Act) {
     let bounds = balanced_bounds(w.row_ptr(), parts_for(w.nnz()));
     let (ptr, vals) = (w.row_ptr(), w.values());
-    with_idx!(w.col_idx(), cols => for_chunks(out, &bounds, |part, chunk| {
-        let r0 = bounds[part];
-        for (r, o) in chunk.iter_mut().enumerate() {
-            let (a, b) = (ptr[r0 + r] as usize, ptr[r0 + r + 1] as usize);
-            *o = act.apply(*o + row_dot(&vals[a..b], &cols[a..b], h));
-        }
-    }))
+    let mut run = |dot: &(dyn Fn(usize, usize) -> f32 + Sync)| {
+        for_chunks(out, &bounds, |part, chunk| {
+            let r0 = bounds[part];
+            for (r, o) in chunk.iter_mut().enumerate() {
+                *o = act.apply(*o + dot(ptr[r0 + r] as usize, ptr[r0 + r + 1] as usize));
+            }
+        })
+    };
+    match w.col_idx() {
+        #[cfg(all(target_arch = "x86_64", target_feature = "avx2", target_feature = "fma"))]
+        // SAFETY: every stored column is < w.cols() (a `Csr` is valid by construction) and
+        // h.len() == w.cols() was asserted by the caller.
+        ColIdx::U16(c) => run(&|a, b| unsafe { gather::dot_u16(&vals[a..b], &c[a..b], h) }),
+        idx => with_idx!(idx, c => run(&|a, b| row_dot(&vals[a..b], &c[a..b], h))),
+    }
 }
 
 /// Σ v[e] · h[c[e]] in 8 partial sums, added in a fixed tree.

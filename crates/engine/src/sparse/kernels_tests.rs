@@ -63,3 +63,26 @@ fn large_steps_are_thread_count_independent_and_match_naive() {
         assert_close(&one, &slow, 600);
     }
 }
+
+#[test]
+fn wide_column_indices_match_naive() {
+    // cols > 65536: u32 indices take the portable paths of every kernel
+    let (n, k) = (5, 70_000);
+    let w = rand_csr(n, k, 0.002, true, 16);
+    assert_eq!(w.col_idx().width(), 4);
+    for batch in [1, 3] {
+        let (h, xw) = (rand_vec(batch * k, 17), rand_vec(batch * n, 18));
+        let (mut fast, mut slow) = (vec![0.0; batch * n], vec![0.0; batch * n]);
+        step(&w, &h, &xw, &mut fast, batch, Act::Relu);
+        naive::step(&w, &h, &xw, &mut slow, batch, Act::Relu);
+        assert_close(&fast, &slow, k);
+        let (mut c1, mut c2) = (rand_vec(batch * k, 19), rand_vec(batch * k, 19));
+        crate::sparse::spmm_nn(&mut c1, &xw, &w, batch);
+        naive::spmm_nn(&mut c2, &xw, &w, batch);
+        assert_close(&c1, &c2, n);
+        let (mut g1, mut g2) = (vec![0.0; w.nnz()], vec![0.0; w.nnz()]);
+        crate::sparse::sddmm(&mut g1, &xw, &h, &w, batch);
+        naive::sddmm(&mut g2, &xw, &h, &w, batch);
+        assert_close(&g1, &g2, batch);
+    }
+}

@@ -1,6 +1,6 @@
 //! Sparse recurrent kernels: a pruned W_hh kept in CSR ([`csr`]) or in 1×8 blocks ([`bsr`]),
 //! the fused Elman step h' = act(h W_hhᵀ + xw) and the three products sparse training needs
-//! ([`kernels`], [`grad`]), each next to a naive reference ([`naive`]) that the tests tie it
+//! ([`kernels`], [`grad`]; batch 1 gathers with AVX2 where built for it), each next to a naive reference ([`naive`]) that the tests tie it
 //! to, and a neuron order that gathers surviving weights near the diagonal ([`order`]).
 //!
 //! All dense operands are row-major f32, batch-major `(B, ·)` as in the engine. Every output
@@ -20,6 +20,7 @@
 
 pub mod bsr;
 pub mod csr;
+mod gather;
 pub mod grad;
 pub mod kernels;
 pub mod naive;

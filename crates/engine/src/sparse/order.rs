@@ -52,7 +52,7 @@ const BITS: u32 = 16;
 /// each point's `dim` coordinates (torus, Klein bottle). Coordinates are wrapped into the
 /// square; ties keep index order.
 pub fn hilbert_order(coords: &[f32], dim: usize, side: f32) -> Vec<usize> {
-    assert!(dim >= 2 && coords.len() % dim == 0, "hilbert_order: need (N, k ≥ 2) coordinates");
+    assert!(dim >= 2 && coords.len().is_multiple_of(dim), "hilbert_order: need (N, k ≥ 2) coordinates");
     assert!(side > 0.0 && side.is_finite(), "hilbert_order: side must be finite and > 0");
     let cells = (1u64 << BITS) as f32;
     let cell = |v: f32| {
@@ -67,7 +67,7 @@ pub fn hilbert_order(coords: &[f32], dim: usize, side: f32) -> Vec<usize> {
 
 /// The fallback for other spaces: by the first coordinate, then the second (stable).
 pub fn lexicographic_order(coords: &[f32], dim: usize) -> Vec<usize> {
-    assert!(dim >= 1 && coords.len() % dim == 0, "lexicographic_order: need (N, k) coordinates");
+    assert!(dim >= 1 && coords.len().is_multiple_of(dim), "lexicographic_order: need (N, k) coordinates");
     let pt = |i: usize| &coords[i * dim..(i + 1) * dim];
     let mut order: Vec<usize> = (0..coords.len() / dim).collect();
     order.sort_by(|&a, &b| {
@@ -101,7 +101,7 @@ pub fn apply_permutation(w: &[f32], n: usize, order: &[usize]) -> Vec<f32> {
 /// v' with v'[a] = v[order[a]] in each row of v (B, n) — h, xw, a bias (B = 1).
 pub fn permute_vec(v: &[f32], order: &[usize]) -> Vec<f32> {
     let n = order.len();
-    assert!(n > 0 && v.len() % n == 0 || v.is_empty(), "permute_vec: length {} is not a multiple of {n}", v.len());
+    assert!(v.is_empty() || (n > 0 && v.len().is_multiple_of(n)), "permute_vec: length {} is not a multiple of {n}", v.len());
     v.chunks_exact(n.max(1)).flat_map(|row| order.iter().map(move |&o| row[o])).collect()
 }
 

@@ -1,0 +1,40 @@
+//! `geosparse report DIR...`: tables and figures over run folders (see
+//! geosparse_experiments::report).
+
+use super::user;
+use geosparse_experiments::report::{ReportOptions, report};
+use std::path::PathBuf;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Folders holding run folders (searched recursively for summary.json).
+    #[arg(required = true)]
+    dirs: Vec<PathBuf>,
+    /// Group by these config keys, comma-separated (space, inhibitor, invert, permute,
+    /// control, lambda, target, variant or any dotted key). Default: the sweep variant.
+    #[arg(long, value_delimiter = ',')]
+    by: Vec<String>,
+    /// e.g. val_error_cm (default: val_ + the task's primary metric); a unique prefix works.
+    #[arg(long)]
+    metric: Option<String>,
+    /// Output folder (default: <first DIR>/report).
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+pub fn run(a: Args) -> anyhow::Result<()> {
+    for d in &a.dirs {
+        if !d.is_dir() {
+            return Err(user(format!("{}: not a folder", d.display())));
+        }
+    }
+    let opts = ReportOptions { by: a.by, metric: a.metric, out: a.out.clone() };
+    let r = report(&a.dirs, &opts).map_err(|e| {
+        let m = format!("{e:#}");
+        if m.starts_with("--metric") || m.starts_with("no run folders") { user(m) } else { e }
+    })?;
+    println!("{}", r.markdown);
+    let out = a.out.unwrap_or_else(|| a.dirs[0].join("report"));
+    println!("wrote {}/report.md, report.csv, geometry.csv and figures", out.display());
+    Ok(())
+}

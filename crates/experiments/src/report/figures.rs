@@ -1,0 +1,130 @@
+//! The report's figures, as PNG and SVG: the metric against sparsity per group with error
+//! bars, validation curves across seeds (mean ± std), the weight-versus-distance profile.
+//!
+//! ```no_run
+//! // written by geosparse_experiments::report::report
+//! ```
+
+use super::{Report, band, by_group, geometry};
+use crate::plot::{err, ensure_font, range};
+use geosparse_io::atomic_write;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use std::path::Path;
+
+type Series = Vec<(String, Vec<(f64, f64, f64)>)>; // (label, [(x, mean, std)])
+
+fn colour(i: usize) -> RGBColor {
+    let c = Palette99::pick(i).to_rgba();
+    RGBColor(c.0, c.1, c.2)
+}
+
+/// Draws error-bar / band series on one chart.
+fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, title: &str, xdesc: &str, ydesc: &str, series: &Series, bars: bool) -> anyhow::Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    area.fill(&WHITE).map_err(err(title))?;
+    let (x0, x1) = range(series.iter().flat_map(|s| s.1.iter().map(|p| p.0)));
+    let (y0, y1) = range(series.iter().flat_map(|s| s.1.iter().flat_map(|p| [p.1 - p.2, p.1 + p.2])));
+    let pad = 0.05 * (x1 - x0);
+    let mut c = ChartBuilder::on(area)
+        .caption(title, ("sans-serif", 20))
+        .margin(15)
+        .x_label_area_size(40)
+        .y_label_area_size(70)
+        .build_cartesian_2d(x0 - pad..x1 + pad, (y0 - 0.05 * (y1 - y0)).min(y0)..y1 + 0.05 * (y1 - y0))
+        .map_err(err(title))?;
+    c.configure_mesh().x_desc(xdesc).y_desc(ydesc).draw().map_err(err(title))?;
+    for (i, (label, pts)) in series.iter().enumerate() {
+        let col = colour(i);
+        c.draw_series(LineSeries::new(pts.iter().map(|p| (p.0, p.1)), col.stroke_width(2)))
+            .map_err(err(title))?
+            .label(label.as_str())
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], col.stroke_width(3)));
+        if bars {
+            c.draw_series(pts.iter().map(|p| ErrorBar::new_vertical(p.0, p.1 - p.2, p.1, p.1 + p.2, col.stroke_width(2), 8))).map_err(err(title))?;
+        } else {
+            for sign in [-1.0, 1.0] {
+                c.draw_series(LineSeries::new(pts.iter().map(|p| (p.0, p.1 + sign * p.2)), col.mix(0.35))).map_err(err(title))?;
+            }
+        }
+    }
+    c.configure_series_labels().background_style(WHITE.mix(0.85)).border_style(BLACK).position(SeriesLabelPosition::UpperRight).draw().map_err(err(title))?;
+    Ok(())
+}
+
+/// Writes `<stem>.png` and `<stem>.svg`.
+fn both(dir: &Path, stem: &str, title: &str, xdesc: &str, ydesc: &str, series: &Series, bars: bool) -> anyhow::Result<()> {
+    ensure_font();
+    let (w, h) = (1200u32, 760u32);
+    let mut rgb = vec![0u8; (w * h * 3) as usize];
+    {
+        let root = BitMapBackend::with_buffer(&mut rgb, (w, h)).into_drawing_area();
+        draw(&root, title, xdesc, ydesc, series, bars)?;
+        root.present().map_err(err(title))?;
+    }
+    atomic_write(&dir.join(format!("{stem}.png")), &crate::plot::regularizer::encode_png(&rgb, w, h)?)?;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
+        draw(&root, title, xdesc, ydesc, series, bars)?;
+        root.present().map_err(err(title))?;
+    }
+    atomic_write(&dir.join(format!("{stem}.svg")), svg.as_bytes())?;
+    Ok(())
+}
+
+pub fn write_all(dir: &Path, r: &Report, groups: &[String]) -> anyhow::Result<()> {
+    let grouped = by_group(&r.rows);
+    // 1. metric against sparsity
+    let mut s1: Series = Vec::new();
+    for g in groups {
+        let rows = &grouped[g];
+        let mut xs: Vec<f64> = rows.iter().map(|x| x.sparsity_value).collect();
+        xs.sort_by(f64::total_cmp);
+        xs.dedup();
+        let pts = xs
+            .iter()
+            .map(|&x| {
+                let st = super::Stat::of(&rows.iter().filter(|r| r.sparsity_value == x).map(|r| r.value).collect::<Vec<_>>());
+                (x, st.mean, st.std)
+            })
+            .collect();
+        s1.push((g.clone(), pts));
+    }
+    both(dir, "metric_vs_sparsity", &format!("{} against sparsity (mean ± std over seeds)", r.metric), "pruned fraction", &r.metric, &s1, true)?;
+    // 2. validation curves across seeds (training phase)
+    let primary = r.runs.first().map(|x| x.summary.primary_metric.clone()).unwrap_or_default();
+    let mut s2: Series = Vec::new();
+    for g in groups {
+        let curves: Vec<Vec<f64>> = grouped[g]
+            .iter()
+            .map(|row| r.runs[row.run].metrics.iter().filter(|m| m.phase == "train").map(|m| m.val.get(&primary).copied().unwrap_or(f64::NAN)).collect())
+            .collect();
+        s2.push((g.clone(), band(&curves).into_iter().enumerate().map(|(e, (m, s))| (e as f64 + 1.0, m, s)).collect()));
+    }
+    both(dir, "curves", &format!("validation {primary} during training (mean ± std over seeds)"), "epoch", &primary, &s2, false)?;
+    // 3. weight profile per group (runs with a geometry)
+    let mut s3: Series = Vec::new();
+    for g in groups {
+        let profiles: Vec<Vec<(f64, f64)>> = grouped[g]
+            .iter()
+            .filter_map(|row| {
+                let run = &r.runs[row.run];
+                let (cfg, info) = (run.config.as_ref()?, run.summary.regularizers.first()?);
+                geometry::profile(&run.dir, cfg, &info.param, 25).ok().flatten()
+            })
+            .collect();
+        if profiles.is_empty() {
+            continue;
+        }
+        let xs: Vec<f64> = profiles[0].iter().map(|p| p.0).collect();
+        let ys: Vec<Vec<f64>> = profiles.iter().map(|p| p.iter().map(|q| q.1).collect()).collect();
+        s3.push((g.clone(), band(&ys).into_iter().zip(xs).map(|((m, s), x)| (x, m, s)).collect()));
+    }
+    if !s3.is_empty() {
+        both(dir, "weight_profile", "mean |W_hh| against manifold distance (pruned = 0; mean ± std over seeds)", "distance d(i, j)", "mean |W_ij|", &s3, false)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,296 @@
+//! `geosparse report`: tables and figures over many runs.
+//!
+//! Runs are grouped (default: the sweep variant plus every axis but the seed and the pruning
+//! target; or `--by` config keys) and summarised over seeds as mean ± population std (ddof 0)
+//! and n, in the paper's layout (rows = sparsity, columns = regularizer) as Markdown and CSV.
+//! Failed and diverged runs are listed, never silently dropped. Figures: the metric against
+//! sparsity per group with error bars, validation curves across seeds, and the weight-versus-
+//! distance profile per group; plus each run's geometry-recovery score.
+//!
+//! ```no_run
+//! use geosparse_experiments::report::{report, ReportOptions};
+//! let r = report(&["sweeps-out/nav".into()], &ReportOptions::default()).unwrap();
+//! println!("{}", r.markdown);
+//! ```
+
+pub mod collect;
+pub mod figures;
+pub mod geometry;
+
+use crate::run::summary::Status;
+use collect::RunRecord;
+use geometry::GeometryScore;
+use geosparse_io::atomic_write;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// What to report.
+#[derive(Debug, Clone, Default)]
+pub struct ReportOptions {
+    /// Group by these config keys (shorthands: space, inhibitor, invert, permute, control,
+    /// lambda, target, cell, variant). Empty: the sweep variant and non-seed axes.
+    pub by: Vec<String>,
+    /// e.g. `val_error_cm`, `test_ppl`, `control_val_error_cm`, `val_loss`; a unique prefix
+    /// is enough (`val_error`). Default: `val_` + the task's primary metric.
+    pub metric: Option<String>,
+    /// Output folder (default: `<first dir>/report`).
+    pub out: Option<PathBuf>,
+}
+
+/// Mean, population standard deviation and count.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Stat {
+    pub mean: f64,
+    pub std: f64,
+    pub n: usize,
+}
+
+impl Stat {
+    pub fn of(v: &[f64]) -> Stat {
+        let n = v.len();
+        if n == 0 {
+            return Stat { mean: f64::NAN, std: f64::NAN, n };
+        }
+        let mean = v.iter().sum::<f64>() / n as f64;
+        let std = (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n as f64).sqrt();
+        Stat { mean, std, n }
+    }
+    pub fn cell(&self) -> String {
+        if self.n == 0 { "—".into() } else { format!("{:.2} ± {:.2} (n={})", self.mean, self.std, self.n) }
+    }
+}
+
+/// One completed run's place in the report.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub group: String,
+    pub sparsity: String,
+    pub sparsity_value: f64,
+    pub value: f64,
+    pub run: usize,
+    pub geometry: Option<GeometryScore>,
+}
+
+/// The report's content (also written to files).
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub metric: String,
+    pub rows: Vec<Row>,
+    pub failed: Vec<(PathBuf, String, String)>,
+    pub markdown: String,
+    pub csv: String,
+    pub runs: Vec<RunRecord>,
+}
+
+fn shorthand(k: &str) -> &str {
+    match k {
+        "space" => "penalty.regularizer.space",
+        "inhibitor" => "penalty.regularizer.inhibitor",
+        "invert" => "penalty.regularizer.invert",
+        "permute" => "penalty.regularizer.permute",
+        "control" => "control.kind",
+        "lambda" => "penalty.lambda",
+        "target" => "prune.target",
+        "cell" => "task.cell",
+        other => other,
+    }
+}
+
+/// A config value by dotted path, as text ("—" when absent).
+fn lookup(v: &serde_json::Value, path: &str) -> String {
+    let mut cur = v;
+    for p in path.split('.') {
+        match cur.get(p) {
+            Some(x) => cur = x,
+            None => return "—".into(),
+        }
+    }
+    match cur {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => "—".into(),
+        x => x.to_string(),
+    }
+}
+
+/// The metric of a run by selector (None when the run lacks it).
+fn metric_of(r: &RunRecord, sel: &str) -> Option<f64> {
+    let s = &r.summary;
+    let (phase, rest) = match sel.strip_prefix("control_") {
+        Some(rest) => (s.control.as_ref(), rest),
+        None => (s.train.as_ref(), sel),
+    };
+    let p = phase?;
+    match rest {
+        "val_loss" => return Some(p.val_loss),
+        "test_loss" => return Some(p.test_loss),
+        "sparsity" => return Some(p.sparsity),
+        _ => {}
+    }
+    let (map, name) = if let Some(n) = rest.strip_prefix("val_") {
+        (&p.val, n)
+    } else if let Some(n) = rest.strip_prefix("test_") {
+        (&p.test, n)
+    } else {
+        return None;
+    };
+    map.get(name).copied().or_else(|| {
+        let hits: Vec<_> = map.iter().filter(|(k, _)| k.starts_with(name)).collect();
+        (hits.len() == 1).then(|| *hits[0].1)
+    })
+}
+
+fn group_label(r: &RunRecord, by: &[String]) -> String {
+    let cfg = r.config.as_ref().map(|c| serde_json::to_value(c).expect("serialises")).unwrap_or_default();
+    if !by.is_empty() {
+        return by
+            .iter()
+            .map(|k| {
+                if k == "variant" {
+                    r.point.as_ref().map(|p| p.variant.clone()).unwrap_or_else(|| "—".into())
+                } else {
+                    format!("{k}={}", lookup(&cfg, shorthand(k)))
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+    }
+    match &r.point {
+        Some(p) => {
+            let extra: Vec<String> = p.axes.iter().filter(|(k, _)| *k != "seed" && *k != "prune.target").map(|(k, v)| format!("{k}={v}")).collect();
+            std::iter::once(p.variant.clone()).chain(extra).filter(|s| !s.is_empty()).collect::<Vec<_>>().join(", ")
+        }
+        None => {
+            // outside a sweep: the run name without its seed
+            let name = r.summary.name.split(", seed=").next().unwrap_or("").to_string();
+            if name.is_empty() { r.dir.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default() } else { name }
+        }
+    }
+}
+
+fn sparsity_row(r: &RunRecord) -> (String, f64) {
+    match &r.config {
+        Some(c) if !c.prune.prunes() => ("dense".into(), 0.0),
+        Some(c) if c.prune.extra_epochs > 0 => (format!("{:.0} %", 100.0 * c.prune.extra_target), c.prune.extra_target),
+        Some(c) => (format!("{:.0} %", 100.0 * c.prune.target), c.prune.target),
+        None => ("?".into(), f64::NAN),
+    }
+}
+
+/// Builds the report and writes `report.md`, `report.csv`, `geometry.csv` and the figures.
+pub fn report(dirs: &[PathBuf], opts: &ReportOptions) -> anyhow::Result<Report> {
+    let runs = collect::collect(dirs)?;
+    if runs.is_empty() {
+        anyhow::bail!("no run folders (with summary.json) under {}", dirs.iter().map(|d| d.display().to_string()).collect::<Vec<_>>().join(", "));
+    }
+    let primary = runs[0].summary.primary_metric.clone();
+    let metric = opts.metric.clone().unwrap_or_else(|| format!("val_{primary}"));
+    let mut rows = Vec::new();
+    let mut failed = Vec::new();
+    for (i, r) in runs.iter().enumerate() {
+        let group = group_label(r, &opts.by);
+        if r.summary.status != Status::Completed {
+            let why = r.summary.message.clone().unwrap_or_else(|| format!("{:?}", r.summary.status).to_lowercase());
+            failed.push((r.dir.clone(), group, format!("{:?}: {why}", r.summary.status).to_lowercase()));
+            continue;
+        }
+        let Some(value) = metric_of(r, &metric) else {
+            anyhow::bail!("--metric: {} has no '{metric}'; try val_<name>, test_<name>, control_val_<name>, val_loss (names: {})",
+                r.dir.display(), r.summary.train.as_ref().map(|t| t.val.keys().cloned().collect::<Vec<_>>().join(", ")).unwrap_or_default());
+        };
+        let (sparsity, sparsity_value) = sparsity_row(r);
+        let geometry = match (&r.config, r.summary.regularizers.first()) {
+            (Some(c), Some(info)) => geometry::score(&r.dir, c, &info.param, 0).ok().flatten(),
+            _ => None,
+        };
+        rows.push(Row { group, sparsity, sparsity_value, value, run: i, geometry });
+    }
+    let mut groups: Vec<String> = Vec::new();
+    for r in &rows {
+        if !groups.contains(&r.group) {
+            groups.push(r.group.clone());
+        }
+    }
+    let mut srows: Vec<(String, f64)> = Vec::new();
+    for r in &rows {
+        if !srows.iter().any(|s| s.0 == r.sparsity) {
+            srows.push((r.sparsity.clone(), r.sparsity_value));
+        }
+    }
+    srows.sort_by(|a, b| a.1.total_cmp(&b.1));
+    let stat = |g: &str, s: &str| Stat::of(&rows.iter().filter(|r| r.group == g && r.sparsity == s).map(|r| r.value).collect::<Vec<_>>());
+    // Markdown: rows = sparsity, columns = groups
+    let mut md = format!("### {metric}: mean ± population std over seeds (n runs)\n\n| sparsity | {} |\n|---|{}\n", groups.join(" | "), "---|".repeat(groups.len()));
+    for (s, _) in &srows {
+        md.push_str(&format!("| {s} | {} |\n", groups.iter().map(|g| stat(g, s).cell()).collect::<Vec<_>>().join(" | ")));
+    }
+    let geo_groups: Vec<&String> = groups.iter().filter(|g| rows.iter().any(|r| &r.group == *g && r.geometry.is_some())).collect();
+    if !geo_groups.is_empty() {
+        md.push_str("\n### Geometry recovery (surviving W_hh of layer 0): Spearman ρ(|W|, d) and cheap-band enrichment\n\n| group | sparsity | ρ(|W|, d) | share of survivors with R < 10 | share of all pairs with R < 10 | enrichment |\n|---|---|---|---|---|---|\n");
+        for g in &geo_groups {
+            for (s, _) in &srows {
+                let gs: Vec<GeometryScore> = rows.iter().filter(|r| &r.group == *g && &r.sparsity == s).filter_map(|r| r.geometry).collect();
+                if gs.is_empty() {
+                    continue;
+                }
+                let f = |x: fn(&GeometryScore) -> f64| Stat::of(&gs.iter().map(x).collect::<Vec<_>>());
+                md.push_str(&format!(
+                    "| {g} | {s} | {} | {} | {} | {} |\n",
+                    f(|x| x.spearman).cell(),
+                    f(|x| x.band_fraction).cell(),
+                    f(|x| x.band_baseline).cell(),
+                    f(|x| x.enrichment).cell()
+                ));
+            }
+        }
+    }
+    if !failed.is_empty() {
+        md.push_str("\n### Runs that did not complete (not in the statistics)\n\n| run | group | status |\n|---|---|---|\n");
+        for (d, g, why) in &failed {
+            md.push_str(&format!("| {} | {g} | {} |\n", d.display(), why.replace('|', "/")));
+        }
+    }
+    let mut csv = String::from("group,sparsity,metric,mean,std,n,values\n");
+    for g in &groups {
+        for (s, _) in &srows {
+            let vals: Vec<f64> = rows.iter().filter(|r| &r.group == g && &r.sparsity == s).map(|r| r.value).collect();
+            if vals.is_empty() {
+                continue;
+            }
+            let st = Stat::of(&vals);
+            csv.push_str(&format!("\"{g}\",{s},{metric},{},{},{},\"{}\"\n", st.mean, st.std, st.n, vals.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(" ")));
+        }
+    }
+    let out = opts.out.clone().unwrap_or_else(|| dirs[0].join("report"));
+    std::fs::create_dir_all(&out)?;
+    atomic_write(&out.join("report.md"), md.as_bytes())?;
+    atomic_write(&out.join("report.csv"), csv.as_bytes())?;
+    let mut geo = String::from("run,group,sparsity,spearman,band_fraction,band_baseline,enrichment,distance_ratio\n");
+    for r in &rows {
+        if let Some(g) = r.geometry {
+            geo.push_str(&format!("{},\"{}\",{},{},{},{},{},{}\n", runs[r.run].dir.display(), r.group, r.sparsity, g.spearman, g.band_fraction, g.band_baseline, g.enrichment, g.distance_ratio));
+        }
+    }
+    atomic_write(&out.join("geometry.csv"), geo.as_bytes())?;
+    let report = Report { metric, rows, failed, markdown: md, csv, runs };
+    figures::write_all(&out, &report, &groups)?;
+    Ok(report)
+}
+
+/// Mean ± std of a list of series of different lengths, position by position.
+pub fn band(series: &[Vec<f64>]) -> Vec<(f64, f64)> {
+    let len = series.iter().map(|s| s.len()).max().unwrap_or(0);
+    (0..len).map(|i| {
+        let v: Vec<f64> = series.iter().filter_map(|s| s.get(i).copied()).filter(|x| x.is_finite()).collect();
+        let st = Stat::of(&v);
+        (st.mean, st.std)
+    }).collect()
+}
+
+/// A map of group → values (for figures).
+pub fn by_group(rows: &[Row]) -> BTreeMap<String, Vec<&Row>> {
+    let mut m: BTreeMap<String, Vec<&Row>> = BTreeMap::new();
+    for r in rows {
+        m.entry(r.group.clone()).or_default().push(r);
+    }
+    m
+}
