@@ -25,6 +25,9 @@ struct Cli {
 enum Command {
     /// Build a moduli regularizer R = f(D) and write it as .npy, .json and .png.
     Regularizer(cmd::regularizer::Args),
+    /// Install data sets (Penn Treebank) into a corpus folder.
+    #[command(subcommand_value_name = "DATASET")]
+    Data(cmd::data::Args),
     /// Train a network with the moduli penalty and pruning (a run folder).
     Train(cmd::train::Args),
     /// Run a grid of configs (locally with --jobs, or one point with --index).
@@ -36,6 +39,11 @@ enum Command {
 }
 
 fn main() {
+    // `geosparse ... | head` ends quietly instead of panicking on a closed pipe
+    #[cfg(unix)]
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     if let Some(t) = cli.threads {
         if t == 0 {
@@ -46,6 +54,7 @@ fn main() {
     }
     let result = match cli.command {
         Command::Regularizer(a) => cmd::regularizer::run(a),
+        Command::Data(a) => cmd::data::run(a),
         Command::Train(a) => cmd::train::run(a, cli.threads),
         Command::Sweep(a) => cmd::sweep::run(a, cli.threads),
         Command::Report(a) => cmd::report::run(a),

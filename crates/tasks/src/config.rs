@@ -7,6 +7,8 @@
 //! assert_eq!(task.kind(), "navigation");
 //! ```
 
+use crate::adding::task::{AddingConfig, AddingTask};
+use crate::lm::task::{LmTask, LmTaskConfig};
 use crate::navigation::task::{NavConfig, NavTask};
 use crate::task::Task;
 use serde::{Deserialize, Serialize};
@@ -15,6 +17,9 @@ use serde::{Deserialize, Serialize};
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum TaskConfig {
     Navigation(NavConfig),
+    /// Word-level language modelling.
+    Lm(LmTaskConfig),
+    Adding(AddingConfig),
 }
 
 impl Default for TaskConfig {
@@ -27,6 +32,8 @@ impl TaskConfig {
     pub fn kind(&self) -> &'static str {
         match self {
             TaskConfig::Navigation(_) => "navigation",
+            TaskConfig::Lm(_) => "lm",
+            TaskConfig::Adding(_) => "adding",
         }
     }
 
@@ -34,6 +41,8 @@ impl TaskConfig {
     pub fn validate(&self) -> Result<(), String> {
         match self {
             TaskConfig::Navigation(c) => c.validate("task"),
+            TaskConfig::Lm(c) => c.validate("task"),
+            TaskConfig::Adding(c) => c.validate("task"),
         }
     }
 
@@ -41,6 +50,8 @@ impl TaskConfig {
     pub fn build(&self, seed: u64) -> Result<Box<dyn Task>, String> {
         Ok(match self {
             TaskConfig::Navigation(c) => Box::new(NavTask::new(c, seed)?),
+            TaskConfig::Lm(c) => Box::new(LmTask::new(c, seed)?),
+            TaskConfig::Adding(c) => Box::new(AddingTask::new(c, seed)?),
         })
     }
 }

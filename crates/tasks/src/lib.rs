@@ -15,6 +15,7 @@
 //! ```
 
 pub mod adding;
+pub mod cell;
 pub mod config;
 pub mod lm;
 pub mod navigation;

@@ -10,3 +10,4 @@
 //! ```
 
 pub mod data;
+pub mod task;

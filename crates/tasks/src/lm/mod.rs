@@ -9,3 +9,4 @@ pub mod batchify;
 pub mod corpus;
 pub mod model;
 pub mod ptb;
+pub mod task;
