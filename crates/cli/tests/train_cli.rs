@@ -241,3 +241,18 @@ fn bad_configs_are_refused_before_any_work() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("--resume") && String::from_utf8_lossy(&o.stderr).contains("--force"));
     assert_eq!(std::fs::read(run.join("notes.txt")).unwrap(), b"mine");
 }
+
+#[test]
+fn every_shipped_config_is_valid() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../configs");
+    let mut n = 0;
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "toml") {
+            let cfg = geosparse_experiments::config::RunConfig::from_file(&p, &[]).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+            assert!(!cfg.name.is_empty());
+            n += 1;
+        }
+    }
+    assert!(n >= 6, "only {n} configs");
+}

@@ -1,10 +1,13 @@
 //! When to prune, and to what fraction.
 //!
-//! * `linear` (the paper, SPEC §2.1): at the start of epoch e ≥ 1 of E, prune to
+//! * `linear` (the paper's navigation, SPEC §2.1): at the start of epoch e ≥ 1 of E, prune to
 //!   a(e) = T·e/(E − 1); epoch 0 is dense and the mask is fixed within an epoch.
+//! * `linear-lm` (the language-model code, and April 2024 navigation): a(e) = T·(e + 1)/E for
+//!   e ≥ 1 (epoch 0 dense; the ramp starts at 2T/E).
 //! * `cubic` (Zhu & Gupta 2017): every `frequency` steps from `begin_step` to `end_step`,
 //!   s_t = T + (s_0 − T)·(1 − (t − t_0)/(end − t_0))³.
-//! * an optional extra phase of `extra_epochs` after the main schedule toward `extra_target`:
+//! * `hold_epochs` more epochs with the final mask fixed (the adding problem's stabilizer
+//!   epochs), then an optional extra phase of `extra_epochs` toward `extra_target`:
 //!   a = T + (T_x − T)·(e′ + 1)/E_x (the May 2024 form, default), or the April 2024 code's
 //!   a = T_x·(E + e′)/(E + E_x) under `april_compat` (never reaches T_x; SPEC B4).
 //!
@@ -28,6 +31,9 @@ pub enum Kind {
     /// The paper's per-epoch ramp.
     #[default]
     Linear,
+    /// T·(e + 1)/E from epoch 1 (the LM code).
+    #[serde(rename = "linear-lm")]
+    LinearLm,
     /// Zhu & Gupta's gradual schedule.
     Cubic,
 }
@@ -47,6 +53,8 @@ pub struct Schedule {
     pub end_step: u64,
     /// cubic: steps between pruning events.
     pub frequency: u64,
+    /// Epochs after the ramp with the final mask held fixed.
+    pub hold_epochs: usize,
     /// Epochs of the extra phase (0: none).
     pub extra_epochs: usize,
     /// Target of the extra phase.
@@ -68,6 +76,7 @@ impl Default for Schedule {
             begin_step: 0,
             end_step: 0,
             frequency: 100,
+            hold_epochs: 0,
             extra_epochs: 0,
             extra_target: 0.98,
             april_compat: false,
@@ -113,9 +122,9 @@ impl Schedule {
         self.kind != Kind::None
     }
 
-    /// Total epochs including the extra phase.
+    /// Total epochs: the ramp's E, the held epochs and the extra phase.
     pub fn total_epochs(&self, main_epochs: usize) -> usize {
-        main_epochs + if self.prunes() { self.extra_epochs } else { 0 }
+        main_epochs + self.hold_epochs + if self.prunes() { self.extra_epochs } else { 0 }
     }
 
     /// The fraction to prune to *before* the given step, or `None` to keep the masks.
@@ -124,11 +133,11 @@ impl Schedule {
     pub fn at(&self, epoch: usize, step_in_epoch: u64, global_step: u64, main_epochs: usize) -> Option<f64> {
         let e = epoch;
         if e >= main_epochs {
-            // extra phase: re-prune at each of its epochs' first step
-            if step_in_epoch != 0 || !self.prunes() {
+            // held epochs, then the extra phase: re-prune at each of its epochs' first step
+            if step_in_epoch != 0 || !self.prunes() || e < main_epochs + self.hold_epochs {
                 return None;
             }
-            let x = (e - main_epochs) as f64;
+            let x = (e - main_epochs - self.hold_epochs) as f64;
             let ex = self.extra_epochs as f64;
             return Some(if self.april_compat {
                 self.extra_target * (main_epochs as f64 + x) / (main_epochs as f64 + ex)
@@ -143,6 +152,12 @@ impl Schedule {
                     return None;
                 }
                 Some(self.target * e as f64 / (main_epochs - 1) as f64)
+            }
+            Kind::LinearLm => {
+                if step_in_epoch != 0 || e == 0 {
+                    return None;
+                }
+                Some(self.target * (e + 1) as f64 / main_epochs as f64)
             }
             Kind::Cubic => {
                 let t = global_step;

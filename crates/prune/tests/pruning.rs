@@ -134,3 +134,22 @@ fn random_mask_keeps_densities_and_moves_entries() {
     assert_ne!(m[0], r[0]);
     assert_ne!(r, random_like(&m, 4));
 }
+
+#[test]
+fn linear_lm_and_held_epochs() {
+    // LM: n = 1..15, a = 0.9·n/15 for n ≥ 2 (epoch 1 dense)
+    let s = Schedule { kind: Kind::LinearLm, target: 0.9, ..Default::default() };
+    assert_eq!(s.at(0, 0, 0, 15), None);
+    assert!((s.at(1, 0, 0, 15).unwrap() - 0.12).abs() < 1e-12);
+    assert!((s.at(14, 0, 0, 15).unwrap() - 0.9).abs() < 1e-12);
+    // adding (October 2024): 50 ramp epochs to 0.9, then 3 epochs with the final mask
+    let a = Schedule { kind: Kind::Linear, target: 0.9, hold_epochs: 3, ..Default::default() };
+    assert_eq!(a.total_epochs(50), 53);
+    assert!((a.at(49, 0, 0, 50).unwrap() - 0.9).abs() < 1e-12);
+    assert!((50..53).all(|e| a.at(e, 0, 0, 50).is_none()));
+    // held epochs come before an extra phase
+    let x = Schedule { hold_epochs: 2, extra_epochs: 2, extra_target: 0.98, ..a };
+    assert_eq!(x.at(51, 0, 0, 50), None);
+    assert!((x.at(52, 0, 0, 50).unwrap() - 0.94).abs() < 1e-12);
+    assert!((x.at(53, 0, 0, 50).unwrap() - 0.98).abs() < 1e-12);
+}
