@@ -22,9 +22,9 @@
 //! ```
 
 use super::csr::{ColIdx, ColIndex, with_idx};
-use super::kernels::add_transposed;
 use super::par::{balanced_bounds, for_chunks, parts_for};
-use super::{Act, Csr, lanes};
+use super::simd::{F8, eight, row};
+use super::{Act, Csr, add_transposed, lanes};
 
 /// A `(rows, cols)` matrix in 1×8 blocks.
 #[derive(Debug, Clone, PartialEq)]
@@ -149,35 +149,38 @@ impl Bsr8 {
             let mut ht = vec![0f32; (k + 8) * p]; // (K + 8, P), zero padded
             super::transpose_pad(&h[b0 * k..(b0 + bb) * k], bb, k, p, &mut ht[..k * p]);
             let pre = &mut out[b0 * n..(b0 + bb) * n];
-            if p == 1 {
-                self.run::<1, 2>(&ht, pre, act);
-                continue;
-            }
-            let mut acc = vec![0f32; n * p];
-            match p {
-                8 => self.run::<8, 4>(&ht, &mut acc, Act::Identity),
-                16 => self.run::<16, 2>(&ht, &mut acc, Act::Identity),
-                32 => self.run::<32, 2>(&ht, &mut acc, Act::Identity),
-                _ => self.run::<64, 1>(&ht, &mut acc, Act::Identity),
-            }
-            add_transposed(pre, &acc, bb, n, p, act);
+            let vals = &self.values;
+            with_idx!(&self.starts, st => {
+                let blocks = |a: usize, b: usize| (&vals[8 * a..8 * b], &st[a..b]);
+                if p == 1 {
+                    self.run(pre, 1, act, &|a, b, o| { let (v, s) = blocks(a, b); block_dot::<_, 4>(v, s, &ht, o) });
+                    continue;
+                }
+                let mut acc = vec![0f32; n * p];
+                let id = Act::Identity;
+                match p {
+                    8 => self.run(&mut acc, 8, id, &|a, b, o| { let (v, s) = blocks(a, b); block_row::<_, 1, 8>(v, s, &ht, o) }),
+                    16 => self.run(&mut acc, 16, id, &|a, b, o| { let (v, s) = blocks(a, b); block_row::<_, 2, 4>(v, s, &ht, o) }),
+                    32 => self.run(&mut acc, 32, id, &|a, b, o| { let (v, s) = blocks(a, b); block_row::<_, 4, 2>(v, s, &ht, o) }),
+                    _ => self.run(&mut acc, 64, id, &|a, b, o| { let (v, s) = blocks(a, b); block_row::<_, 8, 1>(v, s, &ht, o) }),
+                }
+                add_transposed(pre, &acc, bb, n, p, act);
+            });
         }
     }
 
-    /// out (N, P) ← act(out + W · ht) over row tasks (for P > 1, `out` starts at 0).
-    fn run<const P: usize, const U: usize>(&self, ht: &[f32], out: &mut [f32], act: Act) {
-        let bounds = balanced_bounds(&self.row_ptr, parts_for(8 * self.blocks() * P));
-        let cuts: Vec<usize> = bounds.iter().map(|r| r * P).collect();
-        let (ptr, vals) = (&self.row_ptr, &self.values);
-        with_idx!(&self.starts, starts => for_chunks(out, &cuts, |q, chunk| {
-            for (r, o) in chunk.as_chunks_mut::<P>().0.iter_mut().enumerate() {
-                let (a, b) = (ptr[bounds[q] + r] as usize, ptr[bounds[q] + r + 1] as usize);
-                let s = block_row::<_, P, U>(&vals[8 * a..8 * b], &starts[a..b], ht);
-                for l in 0..P {
-                    o[l] = act.apply(o[l] + s[l]);
-                }
+    /// out (N, P) ← act(out + row sums) over row tasks; `row(a, b, out_row)` adds the blocks
+    /// a..b of a row into its P lanes (for P > 1, `out` starts at 0).
+    fn run(&self, out: &mut [f32], p: usize, act: Act, row: &RowFn<'_>) {
+        let bounds = balanced_bounds(&self.row_ptr, parts_for(8 * self.blocks() * p));
+        let cuts: Vec<usize> = bounds.iter().map(|r| r * p).collect();
+        let ptr = &self.row_ptr;
+        for_chunks(out, &cuts, |q, chunk| {
+            for (r, o) in chunk.chunks_exact_mut(p).enumerate() {
+                row(ptr[bounds[q] + r] as usize, ptr[bounds[q] + r + 1] as usize, o);
+                o.iter_mut().for_each(|v| *v = act.apply(*v));
             }
-        }));
+        });
     }
 
     /// The naive reference: every slot of every block, in f64.
@@ -198,59 +201,44 @@ impl Bsr8 {
     }
 }
 
-/// Σ over one row's blocks of v[l] · ht[start + l] (P lanes), U accumulators.
+/// One row's kernel: its block range, its output lanes.
+type RowFn<'a> = dyn Fn(usize, usize, &mut [f32]) + Sync + 'a;
+
+/// out (8W lanes) += Σ over the row's blocks of v[l] · ht[start + l], U accumulators.
 #[inline(always)]
-fn block_row<I: ColIndex, const P: usize, const U: usize>(vals: &[f32], starts: &[I], ht: &[f32]) -> [f32; P] {
-    let mut out = [0f32; P];
-    if P == 1 {
-        out[0] = block_dot::<I, U>(vals, starts, ht);
-        return out;
-    }
-    let mut acc = [[0f32; P]; U];
+fn block_row<I: ColIndex, const W: usize, const U: usize>(vals: &[f32], starts: &[I], ht: &[f32], out: &mut [f32]) {
+    let mut acc = [[F8::zero(); W]; U];
     for (v, s) in vals.as_chunks::<8>().0.iter().zip(starts) {
-        let x = &ht[s.idx() * P..(s.idx() + 8) * P];
-        for l in 0..8 {
-            let xl = &x[l * P..(l + 1) * P];
-            let a = &mut acc[l % U];
-            for q in 0..P {
-                a[q] = v[l].mul_add(xl[q], a[q]);
+        for l0 in (0..8).step_by(U) {
+            for u in 0..U {
+                let (a, x) = (F8::splat(v[l0 + u]), row::<W>(ht, s.idx() + l0 + u));
+                for q in 0..W {
+                    acc[u][q] = acc[u][q].mul_add(a, x[q]);
+                }
             }
         }
     }
-    for q in 0..P {
-        out[q] = (1..U).fold(acc[0][q], |s, u| s + acc[u][q]);
+    for (q, o) in out.as_chunks_mut::<8>().0.iter_mut().enumerate() {
+        acc[1..].iter().fold(acc[0][q], |s, a| s.add(a[q])).add(F8::load(o)).store(o);
     }
-    out
 }
 
-/// Batch 1: one 8-wide FMA per block into U rotating accumulators, then a fixed-order sum.
+/// Batch 1: out[0] += one 8-wide FMA per block into U rotating accumulators, summed in order.
 #[inline(always)]
-fn block_dot<I: ColIndex, const U: usize>(vals: &[f32], starts: &[I], h: &[f32]) -> f32 {
-    let mut acc = [[0f32; 8]; U];
-    let fma = |a: &mut [f32; 8], v: &[f32; 8], s: usize| {
-        let x: &[f32; 8] = h[s..s + 8].try_into().expect("8 columns");
-        for l in 0..8 {
-            a[l] = v[l].mul_add(x[l], a[l]);
-        }
-    };
+fn block_dot<I: ColIndex, const U: usize>(vals: &[f32], starts: &[I], h: &[f32], out: &mut [f32]) {
+    let mut acc = [F8::zero(); U];
     let v8 = vals.as_chunks::<8>().0;
     let (vu, su) = (v8.chunks_exact(U), starts.chunks_exact(U));
     let (vt, st) = (vu.remainder(), su.remainder());
     for (v, s) in vu.zip(su) {
         for u in 0..U {
-            fma(&mut acc[u], &v[u], s[u].idx());
+            acc[u] = acc[u].mul_add(F8::load(&v[u]), F8::load(eight(h, s[u].idx())));
         }
     }
     for (v, s) in vt.iter().zip(st) {
-        fma(&mut acc[0], v, s.idx());
+        acc[0] = acc[0].mul_add(F8::load(v), F8::load(eight(h, s.idx())));
     }
-    let mut t = acc[0];
-    for a in &acc[1..] {
-        for l in 0..8 {
-            t[l] += a[l];
-        }
-    }
-    ((t[0] + t[4]) + (t[1] + t[5])) + ((t[2] + t[6]) + (t[3] + t[7]))
+    out[0] += acc[1..].iter().fold(acc[0], |s, a| s.add(*a)).hsum();
 }
 
 #[cfg(test)]

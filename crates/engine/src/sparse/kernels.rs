@@ -1,8 +1,9 @@
 //! The fused sparse Elman step h' (B, N) = act(h (B, K) · W_hhᵀ + xw (B, N)), W_hh in CSR,
 //! and the plain product [`spmm_nt`] it is built on.
 //!
-//! * Batch 1: SpMV — row i is a dot of its stored values with the h entries they pick, in 8
-//!   independent partial sums (one chain would wait on each add).
+//! * Batch 1: SpMV — row i is a dot of its stored values with the h entries they pick: 8 at a
+//!   time with the AVX2 gather for u16 indices, else in 8 scalar partial sums (one chain
+//!   would wait on each add).
 //! * Batch > 1: h is transposed to (K, P), P = the batch padded to 8/16/32/64 lanes, so each
 //!   stored W[i, j] does one contiguous axpy of length P out of a register-held row
 //!   accumulator; the (N, P) result is transposed back into the output with xw and act.
@@ -23,11 +24,12 @@
 //! assert!(fast.iter().zip(&slow).all(|(a, b)| (a - b).abs() < 1e-6));
 //! ```
 
-use super::csr::{ColIdx, ColIndex, with_idx};
+use super::csr::{ColIndex, with_idx};
 #[cfg(all(target_arch = "x86_64", target_feature = "avx2", target_feature = "fma"))]
 use super::gather;
 use super::par::{balanced_bounds, for_chunks, parts_for};
-use super::{Act, Csr, PAR_WORK, lanes, transpose_pad};
+use super::simd::{F8, row};
+use super::{Act, Csr, add_transposed, lanes, transpose_pad};
 
 /// out (B, N) = act(h (B, K) · Wᵀ + xw (B, N)).
 pub fn step(w: &Csr, h: &[f32], xw: &[f32], out: &mut [f32], batch: usize, act: Act) {
@@ -71,7 +73,7 @@ fn spmv(w: &Csr, h: &[f32], out: &mut [f32], act: Act) {
         #[cfg(all(target_arch = "x86_64", target_feature = "avx2", target_feature = "fma"))]
         // SAFETY: every stored column is < w.cols() (a `Csr` is valid by construction) and
         // h.len() == w.cols() was asserted by the caller.
-        ColIdx::U16(c) => run(&|a, b| unsafe { gather::dot_u16(&vals[a..b], &c[a..b], h) }),
+        super::ColIdx::U16(c) => run(&|a, b| unsafe { gather::dot_u16(&vals[a..b], &c[a..b], h) }),
         idx => with_idx!(idx, c => run(&|a, b| row_dot(&vals[a..b], &c[a..b], h))),
     }
 }
@@ -106,69 +108,43 @@ fn spmm_chunk(w: &Csr, h: &[f32], pre: &mut [f32], bb: usize, act: Act) {
     with_idx!(w.col_idx(), cols => for_chunks(&mut acc, &cuts, |part, chunk| {
         let rows = &ptr[bounds[part]..=bounds[part + 1]];
         match p {
-            8 => rows_axpy::<_, 8, 4>(rows, vals, cols, &ht, chunk),
-            16 => rows_axpy::<_, 16, 2>(rows, vals, cols, &ht, chunk),
-            32 => rows_axpy::<_, 32, 2>(rows, vals, cols, &ht, chunk),
-            _ => rows_axpy::<_, 64, 1>(rows, vals, cols, &ht, chunk),
+            8 => rows_axpy::<_, 1, 8>(rows, vals, cols, &ht, chunk),
+            16 => rows_axpy::<_, 2, 4>(rows, vals, cols, &ht, chunk),
+            32 => rows_axpy::<_, 4, 2>(rows, vals, cols, &ht, chunk),
+            _ => rows_axpy::<_, 8, 1>(rows, vals, cols, &ht, chunk),
         }
     }));
     add_transposed(pre, &acc, bb, n, p, act);
 }
 
-/// For each row r of `rows` (its pointers): out[r] (P) = Σ_e v[e] · ht[c[e]] (P lanes), in U
-/// independent accumulators combined in order.
+/// For each row r of `rows` (its pointers): out[r] (8W lanes) = Σ_e v[e] · ht[c[e]], in U
+/// independent accumulators (enough chains to keep both FMA ports busy) combined in order.
 #[inline(always)]
-fn rows_axpy<I: ColIndex, const P: usize, const U: usize>(rows: &[u32], vals: &[f32], cols: &[I], ht: &[f32], out: &mut [f32]) {
-    for (r, o) in out.as_chunks_mut::<P>().0.iter_mut().enumerate() {
+fn rows_axpy<I: ColIndex, const W: usize, const U: usize>(rows: &[u32], vals: &[f32], cols: &[I], ht: &[f32], out: &mut [f32]) {
+    for (r, o) in out.chunks_exact_mut(8 * W).enumerate() {
         let (a, b) = (rows[r] as usize, rows[r + 1] as usize);
         let (v, c) = (&vals[a..b], &cols[a..b]);
-        let mut acc = [[0f32; P]; U];
+        let mut acc = [[F8::zero(); W]; U];
         let (vu, vt) = v.as_chunks::<U>();
         let (cu, ct) = c.as_chunks::<U>();
         for (v, c) in vu.iter().zip(cu) {
             for u in 0..U {
-                let x = ht_row::<P>(ht, c[u].idx());
-                for l in 0..P {
-                    acc[u][l] = v[u].mul_add(x[l], acc[u][l]);
+                let (s, x) = (F8::splat(v[u]), row::<W>(ht, c[u].idx()));
+                for q in 0..W {
+                    acc[u][q] = acc[u][q].mul_add(s, x[q]);
                 }
             }
         }
         for (v, c) in vt.iter().zip(ct) {
-            let x = ht_row::<P>(ht, c.idx());
-            for l in 0..P {
-                acc[0][l] = v.mul_add(x[l], acc[0][l]);
+            let (s, x) = (F8::splat(*v), row::<W>(ht, c.idx()));
+            for q in 0..W {
+                acc[0][q] = acc[0][q].mul_add(s, x[q]);
             }
         }
-        for l in 0..P {
-            o[l] = (1..U).fold(acc[0][l], |s, u| s + acc[u][l]);
+        for (q, o) in o.as_chunks_mut::<8>().0.iter_mut().enumerate() {
+            acc[1..].iter().fold(acc[0][q], |s, a| s.add(a[q])).store(o);
         }
     }
-}
-
-/// Row j of a (·, P) row-major buffer.
-#[inline(always)]
-pub(crate) fn ht_row<const P: usize>(ht: &[f32], j: usize) -> &[f32; P] {
-    ht[j * P..(j + 1) * P].try_into().expect("a row of P lanes")
-}
-
-/// pre[b, i] ← act(pre[b, i] + acc[i, b]) for pre (bb, N), acc (N, P); tiles of rows of acc
-/// stay in L1 while every batch row reads them.
-pub(crate) fn add_transposed(pre: &mut [f32], acc: &[f32], bb: usize, n: usize, p: usize, act: Act) {
-    const T: usize = 64;
-    let groups = if bb * n * 4 < PAR_WORK { 1 } else { rayon::current_num_threads().min(bb) };
-    let cuts: Vec<usize> = (0..=groups).map(|g| g * bb / groups * n).collect();
-    for_chunks(pre, &cuts, |g, rows| {
-        let b0 = g * bb / groups;
-        for i0 in (0..n).step_by(T) {
-            let i1 = (i0 + T).min(n);
-            for (db, row) in rows.chunks_exact_mut(n).enumerate() {
-                let b = b0 + db;
-                for (i, o) in row[i0..i1].iter_mut().enumerate() {
-                    *o = act.apply(*o + acc[(i0 + i) * p + b]);
-                }
-            }
-        }
-    });
 }
 
 #[cfg(test)]

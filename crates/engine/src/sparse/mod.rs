@@ -1,7 +1,9 @@
 //! Sparse recurrent kernels: a pruned W_hh kept in CSR ([`csr`]) or in 1×8 blocks ([`bsr`]),
 //! the fused Elman step h' = act(h W_hhᵀ + xw) and the three products sparse training needs
-//! ([`kernels`], [`grad`]; batch 1 gathers with AVX2 where built for it), each next to a naive reference ([`naive`]) that the tests tie it
+//! ([`kernels`], [`grad`]), each next to a naive reference ([`naive`]) that the tests tie it
 //! to, and a neuron order that gathers surviving weights near the diagonal ([`order`]).
+//! Builds for AVX2 + FMA (this repository's x86-64-v3) use 8-lane vectors and gathers;
+//! other builds run the same loops on plain arrays.
 //!
 //! All dense operands are row-major f32, batch-major `(B, ·)` as in the engine. Every output
 //! value is computed by one task in a fixed order, so results never depend on the thread
@@ -26,6 +28,8 @@ pub mod kernels;
 pub mod naive;
 pub mod order;
 mod par;
+mod simd;
+mod transpose;
 #[cfg(test)]
 mod testutil;
 
@@ -69,23 +73,9 @@ impl Act {
     }
 }
 
+pub(crate) use transpose::{add_transposed, transpose_pad};
+
 /// Batch lanes padded to a kernel width: 8, 16, 32 or 64 (batches above 64 run in chunks).
 pub(crate) fn lanes(batch: usize) -> usize {
     batch.clamp(1, 64).next_power_of_two().max(8)
-}
-
-/// dst (rows, p) = srcᵀ for src (b, rows) with b ≤ p, lanes b..p zero.
-pub(crate) fn transpose_pad(src: &[f32], b: usize, rows: usize, p: usize, dst: &mut [f32]) {
-    debug_assert!(b <= p && src.len() == b * rows && dst.len() >= rows * p);
-    const T: usize = 64;
-    for r0 in (0..rows).step_by(T) {
-        let r1 = (r0 + T).min(rows);
-        for (r, d) in dst[r0 * p..r1 * p].chunks_exact_mut(p).enumerate() {
-            let r = r0 + r;
-            for (l, v) in d[..b].iter_mut().enumerate() {
-                *v = src[l * rows + r];
-            }
-            d[b..].fill(0.0);
-        }
-    }
 }

@@ -13,9 +13,11 @@ use rayon::prelude::*;
 /// Per-row cost of a kernel, in stored entries (loop set-up, the output write).
 const ROW_COST: usize = 4;
 
-/// Parts for a problem of `work` multiply-adds: one below [`PAR_WORK`], else 4 per thread.
+/// Parts for a problem of `work` multiply-adds: one below [`PAR_WORK`] or on one thread, else
+/// 4 per thread (rows differ in cost, and a core may be busy elsewhere).
 pub(crate) fn parts_for(work: usize) -> usize {
-    if work < PAR_WORK { 1 } else { 4 * rayon::current_num_threads() }
+    let threads = rayon::current_num_threads();
+    if work < PAR_WORK || threads == 1 { 1 } else { 4 * threads }
 }
 
 /// Row boundaries `0 = b₀ ≤ … ≤ b_parts = rows` giving each part about the same
