@@ -157,3 +157,39 @@ def navigation_fixture():
 
 
 navigation_fixture()
+
+
+def import_fixtures():
+    """PyTorch models for `geosparse import`: the word-language-model layout (encoder, rnn,
+    decoder) with a 2-layer LSTM, and a bare nn.GRU state dict, with the logits of a known
+    input (the corpus of the import test has 9 words: 8 + <eos>)."""
+    out = Path(sys.argv[2]) if len(sys.argv) > 2 else Path("crates/experiments/tests/fixtures")
+    out.mkdir(parents=True, exist_ok=True)
+    V, H, L = 9, 6, 2
+
+    class WordLM(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.encoder = torch.nn.Embedding(V, H)
+            self.rnn = torch.nn.LSTM(H, H, L)
+            self.decoder = torch.nn.Linear(H, V)
+
+        def forward(self, x):
+            o, _ = self.rnn(self.encoder(x))
+            return self.decoder(o)
+
+    m = WordLM().double()
+    with torch.no_grad():
+        for p in m.parameters():
+            p.copy_(rand(*p.shape, scale=0.5).double())
+    x = torch.tensor([[1, 2], [3, 4], [5, 6], [7, 0]])  # (T=4, B=2)
+    logits = m(x)
+    state = {k: f32(v) for k, v in m.state_dict().items()}
+    save_file(state, str(out / "torch_wordlm_lstm.safetensors"))
+    save_file({"x": x.to(torch.float32), "logits": f32(logits)}, str(out / "torch_wordlm_lstm_io.safetensors"))
+    gru = torch.nn.GRU(2, 8, 1)
+    save_file({k: f32(v) for k, v in gru.state_dict().items()}, str(out / "torch_gru.safetensors"))
+    print("wrote import fixtures")
+
+
+import_fixtures()

@@ -34,6 +34,12 @@ enum Command {
     Sweep(cmd::sweep::Args),
     /// Tables and figures over run folders (mean ± std over seeds).
     Report(cmd::report::Args),
+    /// Write a run's trained model as a sparse (CSR) or dense PyTorch file.
+    Export(cmd::model::ExportArgs),
+    /// Evaluate an exported model with the sparse kernels.
+    Infer(cmd::model::InferArgs),
+    /// Check a PyTorch RNN/GRU/LSTM state dict against a config and convert it for train.init_from.
+    Import(cmd::model::ImportArgs),
     /// Benchmarks against a baseline measured in the same run.
     Bench(cmd::bench::Args),
 }
@@ -58,6 +64,9 @@ fn main() {
         Command::Train(a) => cmd::train::run(a, cli.threads),
         Command::Sweep(a) => cmd::sweep::run(a, cli.threads),
         Command::Report(a) => cmd::report::run(a),
+        Command::Export(a) => cmd::model::export(a),
+        Command::Infer(a) => cmd::model::infer(a, cli.threads),
+        Command::Import(a) => cmd::model::import(a),
         Command::Bench(a) => cmd::bench::run(a, cli.threads),
     };
     if let Err(e) = result {

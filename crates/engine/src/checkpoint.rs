@@ -151,6 +151,7 @@ impl Loaded {
                 Some((_, m)) => Some(m.clone()),
                 None => None,
             };
+            p.mask_version += 1;
             p.apply_mask();
         }
         Ok(())

@@ -34,12 +34,14 @@ pub struct Param {
     pub value: Vec<f32>,
     pub grad: Vec<f32>,
     pub mask: Option<Vec<u8>>,
+    /// Bumped whenever the mask changes (caches of the sparsity pattern compare it).
+    pub mask_version: u64,
 }
 
 impl Param {
     pub fn zeros(name: &str, shape: &[usize], kind: ParamKind) -> Self {
         let n = shape.iter().product();
-        Param { name: name.to_string(), shape: shape.to_vec(), kind, value: vec![0.0; n], grad: vec![0.0; n], mask: None }
+        Param { name: name.to_string(), shape: shape.to_vec(), kind, value: vec![0.0; n], grad: vec![0.0; n], mask: None, mask_version: 0 }
     }
 
     /// U(−bound, bound), PyTorch's default for RNN and Linear layers with bound = 1/√fan.
@@ -70,6 +72,7 @@ impl Param {
     pub fn set_mask(&mut self, mask: Vec<u8>) {
         assert_eq!(mask.len(), self.numel(), "mask of {} does not fit {}", mask.len(), self.name);
         self.mask = Some(mask);
+        self.mask_version += 1;
         self.apply_mask();
     }
 

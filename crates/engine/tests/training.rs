@@ -161,3 +161,53 @@ fn loading_the_wrong_shapes_is_a_clear_error() {
     let err = checkpoint::load(&path).unwrap_err().to_string();
     assert!(err.contains("not a valid safetensors"), "{err}");
 }
+
+/// The sparse kernels give the dense masked results (forward, input and weight gradients).
+#[test]
+fn sparse_recurrent_products_match_the_dense_masked_ones() {
+    use geosparse_engine::layers::rnn::Activation;
+    for cell in [CellKind::Elman(Activation::Relu), CellKind::Elman(Activation::Tanh), CellKind::Gru, CellKind::Lstm] {
+        let (t, b, i, h) = (6, 5, 7, 40);
+        let mut rng = seed::rng(3, "sparse");
+        let cfg = RnnConfig { cell, input: i, hidden: h, layers: 2, bias: true, dropout: 0.0 };
+        let mut dense = Rnn::new("rnn", cfg, &mut rng);
+        for l in &mut dense.layers {
+            let n = l.weight_hh.numel();
+            l.weight_hh.set_mask((0..n).map(|k| (k * 7919 % 10 == 0) as u8).collect()); // 10 % kept
+        }
+        let mut sparse = dense.clone();
+        sparse.prepare_sparse(0.5);
+        assert!(sparse.layers.iter().all(|l| l.sparse.is_some()));
+        let x: Vec<f32> = (0..t * b * i).map(|_| rng.random::<f32>() - 0.5).collect();
+        let dout: Vec<f32> = (0..t * b * h).map(|_| rng.random::<f32>() - 0.5).collect();
+        let s0 = State::zeros(&cfg, b);
+        let (cd, cs) = (dense.forward(&x, t, b, &s0, true, &mut rng), sparse.forward(&x, t, b, &s0, true, &mut rng));
+        let close = |a: &[f32], c: &[f32], what: &str| {
+            for (k, (p, q)) in a.iter().zip(c).enumerate() {
+                assert!((p - q).abs() <= 1e-5 * (1.0 + q.abs()), "{cell:?} {what}[{k}]: sparse {p} vs dense {q}");
+            }
+        };
+        close(cs.output(), cd.output(), "output");
+        let (dxd, _) = dense.backward(&cd, &dout, None, true);
+        let (dxs, _) = sparse.backward(&cs, &dout, None, true);
+        close(&dxs.unwrap(), &dxd.unwrap(), "dx");
+        for (ls, ld) in sparse.layers.iter_mut().zip(&mut dense.layers) {
+            ld.weight_hh.mask_grad();
+            close(&ls.weight_hh.grad, &ld.weight_hh.grad, "dW_hh");
+            // no gradient outside the pattern at all
+            let m = ls.weight_hh.mask.as_ref().unwrap();
+            assert!(ls.weight_hh.grad.iter().zip(m).all(|(g, &k)| k != 0 || *g == 0.0));
+            close(&ls.weight_ih.grad, &ld.weight_ih.grad, "dW_ih");
+        }
+        // values are refreshed from the dense matrix without rebuilding the pattern
+        let v0 = sparse.layers[0].sparse.as_ref().unwrap().mask_version;
+        sparse.layers[0].weight_hh.value.iter_mut().for_each(|w| *w *= 2.0);
+        sparse.prepare_sparse(0.5);
+        let s = sparse.layers[0].sparse.as_ref().unwrap();
+        assert_eq!(s.mask_version, v0);
+        assert_eq!(s.csr.to_dense(), sparse.layers[0].weight_hh.value);
+        // above the threshold the dense kernels are used again
+        sparse.prepare_sparse(0.05);
+        assert!(sparse.layers[0].sparse.is_none());
+    }
+}

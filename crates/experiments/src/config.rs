@@ -77,6 +77,12 @@ pub struct TrainConfig {
     pub checkpoint_every: u64,
     /// Never zero gradients between steps (the April 2024 navigation code; SPEC B10).
     pub compat_accumulate_grads: bool,
+    /// Recurrent matrices keeping less than this fraction of their entries run on the sparse
+    /// kernels (forward, backward and the gradient at surviving entries only); 0: never.
+    pub sparse_below: f64,
+    /// Start from these weights (and masks) instead of the seed's: a `geosparse import`ed
+    /// PyTorch model or another run's `model.safetensors` (fine-tuning).
+    pub init_from: Option<std::path::PathBuf>,
 }
 
 impl Default for TrainConfig {
@@ -88,6 +94,8 @@ impl Default for TrainConfig {
             plateau_divisor: 0.0,
             checkpoint_every: 0,
             compat_accumulate_grads: false,
+            init_from: None,
+            sparse_below: 0.25,
         }
     }
 }
@@ -211,6 +219,9 @@ impl RunConfig {
         self.train.optimizer.validate("train.optimizer").map_err(ConfigError)?;
         if !(self.train.clip.is_finite() && self.train.clip >= 0.0) {
             return e(format!("train.clip: {} is not allowed; a norm >= 0 (0: no clipping)", self.train.clip));
+        }
+        if !(0.0..=1.0).contains(&self.train.sparse_below) {
+            return e(format!("train.sparse_below: {} is not allowed; a kept fraction in [0, 1] (0: never sparse)", self.train.sparse_below));
         }
         if !(self.train.plateau_divisor == 0.0 || self.train.plateau_divisor > 1.0) {
             return e(format!("train.plateau_divisor: {} is not allowed; 0 (off) or a divisor > 1", self.train.plateau_divisor));

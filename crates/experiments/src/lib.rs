@@ -13,6 +13,8 @@
 
 pub mod bench;
 pub mod config;
+pub mod import;
+pub mod model_file;
 pub mod plot;
 pub mod report;
 pub mod run;

@@ -2,6 +2,7 @@
 
 pub mod bench;
 pub mod data;
+pub mod model;
 pub mod regularizer;
 pub mod report;
 pub mod sweep;

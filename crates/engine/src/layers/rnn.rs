@@ -23,6 +23,7 @@ use super::dropout::Dropout;
 use super::{elman, gru, lstm};
 use crate::ops::{self, Trans};
 use crate::param::{Module, Param, ParamKind};
+use crate::sparse::{self, Csr};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
@@ -81,6 +82,17 @@ pub struct RnnLayer {
     pub weight_hh: Param,
     pub bias_ih: Option<Param>,
     pub bias_hh: Option<Param>,
+    /// W_hh in CSR when it is sparse enough (see [`Rnn::prepare_sparse`]): the recurrent
+    /// products then run on the sparse kernels and its gradient is computed only at the
+    /// surviving entries.
+    pub sparse: Option<SparseHh>,
+}
+
+/// The CSR copy of a pruned W_hh and the mask version its pattern was built from.
+#[derive(Debug, Clone)]
+pub struct SparseHh {
+    pub csr: Csr,
+    pub mask_version: u64,
 }
 
 impl RnnLayer {
@@ -115,6 +127,9 @@ impl RnnLayer {
 
     /// The recurrent product of one step: out (B, G·H) += h (B, H) W_hhᵀ.
     pub(crate) fn recur(&self, out: &mut [f32], h: &[f32], b: usize) {
+        if let Some(s) = &self.sparse {
+            return sparse::spmm_nt(out, h, &s.csr, b);
+        }
         let (gh, _) = self.dims();
         let hd = self.weight_hh.shape[1];
         ops::gemm(out, h, Trans::No, &self.weight_hh.value, Trans::Yes, b, hd, gh, true);
@@ -122,9 +137,47 @@ impl RnnLayer {
 
     /// The recurrent product's input gradient: dh (B, H) (+)= dg (B, G·H) W_hh.
     pub(crate) fn recur_back(&self, dh: &mut [f32], dg: &[f32], b: usize, accumulate: bool) {
+        if let Some(s) = &self.sparse {
+            if !accumulate {
+                dh.fill(0.0);
+            }
+            return sparse::spmm_nn(dh, dg, &s.csr, b);
+        }
         let (gh, _) = self.dims();
         let hd = self.weight_hh.shape[1];
         ops::gemm(dh, dg, Trans::No, &self.weight_hh.value, Trans::No, b, gh, hd, accumulate);
+    }
+
+    /// Keeps the CSR copy of W_hh in step with its mask (pattern) and values: built when the
+    /// kept fraction is below `threshold`, dropped otherwise. Values are gathered from the
+    /// dense matrix, which stays the one the optimizer updates.
+    pub fn prepare_sparse(&mut self, threshold: f64) {
+        let w = &self.weight_hh;
+        let Some(mask) = &w.mask else {
+            self.sparse = None;
+            return;
+        };
+        let kept = mask.iter().filter(|&&k| k != 0).count() as f64 / mask.len().max(1) as f64;
+        if kept >= threshold {
+            self.sparse = None;
+            return;
+        }
+        let (rows, cols) = (w.shape[0], w.shape[1]);
+        match &mut self.sparse {
+            Some(s) if s.mask_version == w.mask_version => {
+                // same pattern: refresh the values
+                let (row_ptr, idx) = (s.csr.row_ptr().to_vec(), s.csr.col_idx().clone());
+                let vals = s.csr.values_mut();
+                for i in 0..rows {
+                    for k in row_ptr[i] as usize..row_ptr[i + 1] as usize {
+                        vals[k] = w.value[i * cols + idx.get(k)];
+                    }
+                }
+            }
+            _ => {
+                self.sparse = Some(SparseHh { csr: Csr::from_masked(&w.value, mask, rows, cols), mask_version: w.mask_version });
+            }
+        }
     }
 
     /// Weight and bias gradients for the whole sequence, and dx (T·B, I) when asked:
@@ -132,7 +185,20 @@ impl RnnLayer {
     pub(crate) fn accumulate_grads(&mut self, x: &[f32], h_prev: &[f32], dgi: &[f32], dgh: &[f32], tb: usize, need_dx: bool) -> Option<Vec<f32>> {
         let (gh, i) = self.dims();
         let hd = self.weight_hh.shape[1];
-        ops::gemm(&mut self.weight_hh.grad, dgh, Trans::Yes, h_prev, Trans::No, gh, tb, hd, true);
+        match &self.sparse {
+            Some(s) => {
+                // only the surviving entries: Σ_m dgh[m, i] · h_prev[m, j] per stored (i, j)
+                let mut g = vec![0f32; s.csr.nnz()];
+                sparse::sddmm(&mut g, dgh, h_prev, &s.csr, tb);
+                let grad = &mut self.weight_hh.grad;
+                for i in 0..gh {
+                    for k in s.csr.row_range(i) {
+                        grad[i * hd + s.csr.col_idx().get(k)] += g[k];
+                    }
+                }
+            }
+            None => ops::gemm(&mut self.weight_hh.grad, dgh, Trans::Yes, h_prev, Trans::No, gh, tb, hd, true),
+        }
         ops::gemm(&mut self.weight_ih.grad, dgi, Trans::Yes, x, Trans::No, gh, tb, i, true);
         if let Some(b) = &mut self.bias_ih {
             ops::add_col_sums(&mut b.grad, dgi, tb, gh);
@@ -239,10 +305,17 @@ impl Rnn {
                 let weight_hh = Param::uniform(&name("weight_hh"), &[gh, cfg.hidden], ParamKind::Weight, bound, rng);
                 let bias_ih = cfg.bias.then(|| Param::uniform(&name("bias_ih"), &[gh], ParamKind::Bias, bound, rng));
                 let bias_hh = cfg.bias.then(|| Param::uniform(&name("bias_hh"), &[gh], ParamKind::Bias, bound, rng));
-                RnnLayer { weight_ih, weight_hh, bias_ih, bias_hh }
+                RnnLayer { weight_ih, weight_hh, bias_ih, bias_hh, sparse: None }
             })
             .collect();
         Rnn { cfg, layers }
+    }
+
+    /// Uses the sparse kernels for every layer whose W_hh keeps less than `threshold` of its
+    /// entries (0 turns them off). Call before a forward pass after the weights or masks
+    /// changed (an optimizer step, pruning).
+    pub fn prepare_sparse(&mut self, threshold: f64) {
+        self.layers.iter_mut().for_each(|l| l.prepare_sparse(threshold));
     }
 
     /// x (T, B, I), initial state → cache (outputs via `cache.output()`).

@@ -178,7 +178,9 @@ impl Bsr8 {
         for_chunks(out, &cuts, |q, chunk| {
             for (r, o) in chunk.chunks_exact_mut(p).enumerate() {
                 row(ptr[bounds[q] + r] as usize, ptr[bounds[q] + r + 1] as usize, o);
-                o.iter_mut().for_each(|v| *v = act.apply(*v));
+                if act != Act::Identity {
+                    o.iter_mut().for_each(|v| *v = act.apply(*v));
+                }
             }
         });
     }

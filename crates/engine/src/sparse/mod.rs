@@ -42,7 +42,7 @@ pub use order::{apply_permutation, hilbert_index, hilbert_order, invert_permutat
 use crate::layers::rnn::Activation;
 
 /// Below this many multiply-adds (stored entries × padded batch) a kernel runs on one thread.
-pub(crate) const PAR_WORK: usize = 1 << 16;
+pub(crate) const PAR_WORK: usize = 1 << 18;
 
 /// The step's nonlinearity: the Elman cell's two, plus the identity (a plain product).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,7 +1,7 @@
 //! `F8`, eight f32 lanes: one AVX register where built for AVX2 + FMA, a plain array
 //! otherwise. The batched kernels are written with it because LLVM's automatic vectorization
 //! of their fixed-size lane loops was unreliable here (it picked 128-bit vectors with spills
-//! for some lane counts: the blocked batch-8 step and the sampled product ran 1.5–4× slower).
+//! for some lane counts: the blocked batch-8 step and the sampled product ran 1.7–3× slower).
 //!
 //! ```
 //! // (F8 is internal; the kernels built on it are tested against the naive references)

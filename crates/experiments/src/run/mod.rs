@@ -149,7 +149,8 @@ fn num_cpus() -> usize {
     std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
 }
 
-fn phase_summary(task: &mut dyn Task, reg: &geosparse_engine::regularize::Regularization, prunable: &[String], epochs: usize, val: Option<geosparse_tasks::task::Eval>) -> anyhow::Result<PhaseSummary> {
+fn phase_summary(cfg: &RunConfig, task: &mut dyn Task, reg: &geosparse_engine::regularize::Regularization, prunable: &[String], epochs: usize, val: Option<geosparse_tasks::task::Eval>) -> anyhow::Result<PhaseSummary> {
+    task.prepare_sparse(cfg.train.sparse_below);
     let pen = reg.apply(task.params_mut(), false).map_err(|m| anyhow::anyhow!(m))?;
     let val = match val {
         Some(v) => v,
@@ -173,9 +174,19 @@ fn phase_summary(task: &mut dyn Task, reg: &geosparse_engine::regularize::Regula
     })
 }
 
+/// Builds the task with its initial weights: the seed's, or `train.init_from`'s.
+pub fn initial_task(cfg: &RunConfig, seed: u64) -> anyhow::Result<Box<dyn Task>> {
+    let mut task = cfg.task.build(seed).map_err(|m| anyhow::anyhow!(m))?;
+    if let Some(path) = &cfg.train.init_from {
+        let ck = checkpoint::load(path).with_context(|| format!("train.init_from {}", path.display()))?;
+        ck.restore_params(task.params_mut()).with_context(|| format!("train.init_from {}", path.display()))?;
+    }
+    Ok(task)
+}
+
 fn run_in_pool(cfg: &RunConfig, opts: &Options, resuming: bool, threads: usize, changed_lr: Option<f32>) -> anyhow::Result<Summary> {
     let dir = opts.out.as_path();
-    let mut task = cfg.task.build(cfg.seed).map_err(|m| anyhow::anyhow!(m))?;
+    let mut task = initial_task(cfg, cfg.seed)?;
     let prunable = prunable_names(&*task, &cfg.prune.tensors).map_err(|m| anyhow::anyhow!(m))?;
     let built = penalty::build(&cfg.penalty, cfg.seed, &*task).map_err(|m| anyhow::anyhow!(m))?;
     let mut summary = Summary::new(&cfg.name, task.kind(), cfg.seed, task.primary_metric());
@@ -250,14 +261,14 @@ fn run_in_pool(cfg: &RunConfig, opts: &Options, resuming: bool, threads: usize, 
             }
         };
         checkpoint::save(&dir.join("model.safetensors"), &task.params(), None, &serde_json::json!({"phase": "train"}))?;
-        summary.train = Some(phase_summary(&mut *task, &built.regularization, &prunable, train_epochs, last)?);
+        summary.train = Some(phase_summary(cfg, &mut *task, &built.regularization, &prunable, train_epochs, last)?);
         summary.write(dir)?;
         st = RunState::start(Phase::Control, cfg.train.optimizer.lr());
     } else {
         // resuming in the control phase: the training phase's numbers are in model.safetensors
         let ck = checkpoint::load(&dir.join("model.safetensors"))?;
         ck.restore_params(task.params_mut())?;
-        summary.train = Some(phase_summary(&mut *task, &built.regularization, &prunable, train_epochs, None)?);
+        summary.train = Some(phase_summary(cfg, &mut *task, &built.regularization, &prunable, train_epochs, None)?);
     }
 
     // phase 2: the control (retrain with a fixed mask)
@@ -268,11 +279,11 @@ fn run_in_pool(cfg: &RunConfig, opts: &Options, resuming: bool, threads: usize, 
         };
         let (seed, masks) = match cfg.control.kind {
             ControlKind::Lottery => (control_seed(cfg.seed), final_masks),
-            ControlKind::Rewind => (cfg.seed, final_masks),
+            ControlKind::Rewind => (cfg.seed, final_masks), // initial_task rebuilds the same start
             ControlKind::RandomMask => (cfg.seed, random_like(&final_masks, control_seed(cfg.seed))),
             ControlKind::None => unreachable!(),
         };
-        let mut ctask = cfg.task.build(seed).map_err(|m| anyhow::anyhow!(m))?;
+        let mut ctask = if cfg.control.kind == ControlKind::Lottery { cfg.task.build(seed).map_err(|m| anyhow::anyhow!(m))? } else { initial_task(cfg, seed)? };
         let creg = if cfg.control.kind == ControlKind::Lottery && cfg.control.fresh_regularizer {
             penalty::build(&cfg.penalty, control_seed(cfg.seed), &*ctask).map_err(|m| anyhow::anyhow!(m))?.regularization
         } else {
@@ -312,14 +323,14 @@ fn run_in_pool(cfg: &RunConfig, opts: &Options, resuming: bool, threads: usize, 
         };
         checkpoint::save(&dir.join("control.safetensors"), &ctask.params(), None, &serde_json::json!({"phase": "control"}))?;
         summary.control_kind = Some(format!("{:?}", cfg.control.kind).to_lowercase());
-        summary.control = Some(phase_summary(&mut *ctask, &creg, &prunable, cfg.train.epochs, last)?);
+        summary.control = Some(phase_summary(cfg, &mut *ctask, &creg, &prunable, cfg.train.epochs, last)?);
     }
     progress.finish();
     summary.status = Status::Completed;
     summary.wall_s = metrics.records().last().map(|r| r.wall_s).unwrap_or(0.0);
     summary.write(dir)?;
     if opts.plots {
-        let init = cfg.task.build(cfg.seed).map_err(|m| anyhow::anyhow!(m))?;
+        let init = initial_task(cfg, cfg.seed)?;
         crate::plot::run::write_all(dir, &metrics, &*init, &*task, &built.regularizers, task.primary_metric())?;
     }
     Ok(summary)

@@ -95,6 +95,7 @@ impl PhaseRun<'_> {
     }
 
     fn eval_with_penalty(&mut self, split: Split) -> Result<Eval, Stop> {
+        self.task.prepare_sparse(self.cfg.train.sparse_below);
         let mut e = self.task.evaluate(split);
         let pen = self.reg.apply(self.task.params_mut(), false).map_err(|m| Stop::Error(anyhow::anyhow!(m)))?;
         e.loss += pen;
@@ -132,6 +133,7 @@ impl PhaseRun<'_> {
                 if !self.cfg.train.compat_accumulate_grads {
                     self.task.params_mut().into_iter().for_each(Param::zero_grad);
                 }
+                self.task.prepare_sparse(self.cfg.train.sparse_below);
                 let loss = self.task.train_step(global);
                 let pen = self.reg.apply(self.task.params_mut(), true).map_err(|m| Stop::Error(anyhow::anyhow!(m)))?;
                 if !loss.is_finite() || !pen.is_finite() {

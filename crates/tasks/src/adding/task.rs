@@ -132,6 +132,9 @@ impl Task for AddingTask {
         self.rnn.backward(&cache, &dout, None, false);
         l
     }
+    fn prepare_sparse(&mut self, threshold: f64) {
+        self.rnn.prepare_sparse(threshold);
+    }
     fn evaluate(&mut self, split: Split) -> Eval {
         let set = match split {
             Split::Valid => &self.valid,

@@ -184,6 +184,9 @@ impl Task for LmTask {
         self.state = state;
         out.loss
     }
+    fn prepare_sparse(&mut self, threshold: f64) {
+        self.model.rnn.prepare_sparse(threshold);
+    }
     fn evaluate(&mut self, split: Split) -> Eval {
         let src = match split {
             Split::Valid => self.valid.clone(),

@@ -168,6 +168,9 @@ impl Task for NavTask {
         let batch = self.batch(&mut seed::rng_at(self.seed, "nav/train", global_step), self.cfg.batch);
         self.model.loss_and_grad(&batch)
     }
+    fn prepare_sparse(&mut self, threshold: f64) {
+        self.model.rnn.prepare_sparse(threshold);
+    }
     fn evaluate(&mut self, split: Split) -> Eval {
         // navigation has one held-out set (fresh trajectories): valid and test coincide
         let _ = split;

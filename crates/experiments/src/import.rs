@@ -1,0 +1,112 @@
+//! `geosparse import`: a PyTorch `nn.RNN` / `nn.GRU` / `nn.LSTM` (or a whole model such as the
+//! word-language-model's `encoder`/`rnn`/`decoder`) state dict saved with
+//! `safetensors.torch.save_file(model.state_dict(), path)`, checked tensor by tensor against the
+//! model a run config builds, and written as a geosparse checkpoint for `train.init_from`
+//! (fine-tune it with the moduli penalty and prune it).
+//!
+//! Names map one to one (geosparse uses PyTorch's); a bare recurrent module's names
+//! (`weight_hh_l0`, ...) are taken as the model's `rnn.*`. Every model tensor must be present
+//! with its shape; tensors that fit nothing are an error, as are non-float dtypes. f64 and
+//! f16/bf16 tensors are converted to f32.
+//!
+//! ```no_run
+//! let cfg = geosparse_experiments::config::RunConfig::from_file("configs/lm-ptb-lstm.toml".as_ref(), &[]).unwrap();
+//! let n = geosparse_experiments::import::import("lstm.safetensors".as_ref(), &cfg, "init.safetensors".as_ref()).unwrap();
+//! println!("imported {n} tensors");
+//! ```
+
+use crate::config::RunConfig;
+use anyhow::bail;
+use geosparse_engine::checkpoint;
+use safetensors::tensor::Dtype;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+fn f16_to_f32(h: u16) -> f32 {
+    let s = ((h >> 15) as u32) << 31;
+    let e = ((h >> 10) & 0x1f) as i32;
+    let m = (h & 0x3ff) as u32;
+    let bits = match e {
+        0 if m == 0 => s,
+        0 => {
+            // subnormal: renormalise
+            let mut e2 = 127 - 15 + 1;
+            let mut m2 = m;
+            while m2 & 0x400 == 0 {
+                m2 <<= 1;
+                e2 -= 1;
+            }
+            s | ((e2 as u32) << 23) | ((m2 & 0x3ff) << 13)
+        }
+        31 => s | 0x7f80_0000 | (m << 13),
+        _ => s | (((e - 15 + 127) as u32) << 23) | (m << 13),
+    };
+    f32::from_bits(bits)
+}
+
+/// Converts a tensor's bytes to f32.
+fn to_f32(view: &safetensors::tensor::TensorView<'_>, name: &str, path: &Path) -> anyhow::Result<Vec<f32>> {
+    let d = view.data();
+    Ok(match view.dtype() {
+        Dtype::F32 => d.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect(),
+        Dtype::F64 => d.chunks_exact(8).map(|b| f64::from_le_bytes(b.try_into().expect("8 bytes")) as f32).collect(),
+        Dtype::F16 => d.chunks_exact(2).map(|b| f16_to_f32(u16::from_le_bytes([b[0], b[1]]))).collect(),
+        Dtype::BF16 => d.chunks_exact(2).map(|b| f32::from_bits((u16::from_le_bytes([b[0], b[1]]) as u32) << 16)).collect(),
+        other => bail!("{}: tensor '{name}' has dtype {other:?}; weights must be floating point", path.display()),
+    })
+}
+
+/// Imports `state` for the model of `cfg` into `out`. Returns the number of tensors.
+pub fn import(state: &Path, cfg: &RunConfig, out: &Path) -> anyhow::Result<usize> {
+    let bytes = std::fs::read(state).map_err(|e| anyhow::anyhow!("{}: {e}", state.display()))?;
+    let st = safetensors::SafeTensors::deserialize(&bytes).map_err(|e| anyhow::anyhow!("{}: not a valid safetensors file ({e})", state.display()))?;
+    let mut task = cfg.task.build(cfg.seed).map_err(|e| anyhow::anyhow!("--config: {e}"))?;
+    let model: Vec<(String, Vec<usize>)> = task.params().iter().map(|p| (p.name.clone(), p.shape.clone())).collect();
+    // file name → model name
+    let mut mapping: BTreeMap<String, String> = BTreeMap::new();
+    for name in st.names() {
+        let target = if model.iter().any(|(n, _)| n == name) {
+            name.to_string()
+        } else if model.iter().any(|(n, _)| *n == format!("rnn.{name}")) {
+            format!("rnn.{name}")
+        } else {
+            bail!(
+                "{}: tensor '{name}' matches no parameter of the model (parameters: {})",
+                state.display(),
+                model.iter().map(|m| m.0.as_str()).collect::<Vec<_>>().join(", ")
+            );
+        };
+        if let Some(prev) = mapping.iter().find(|(_, t)| **t == target) {
+            bail!("{}: tensors '{}' and '{name}' both map to '{target}'", state.display(), prev.0);
+        }
+        mapping.insert(name.to_string(), target);
+    }
+    for p in task.params_mut() {
+        let Some((file_name, _)) = mapping.iter().find(|(_, t)| **t == p.name) else {
+            bail!("{}: the model's tensor '{}' {:?} is missing", state.display(), p.name, p.shape);
+        };
+        let view = st.tensor(file_name).map_err(|e| anyhow::anyhow!("{}: '{file_name}': {e}", state.display()))?;
+        if view.shape() != p.shape.as_slice() {
+            bail!("{}: tensor '{file_name}': expected shape {:?} (the config's model), found {:?}", state.display(), p.shape, view.shape());
+        }
+        let v = to_f32(&view, file_name, state)?;
+        if let Some(i) = v.iter().position(|x| !x.is_finite()) {
+            bail!("{}: tensor '{file_name}' holds a non-finite value at {i}", state.display());
+        }
+        p.value = v;
+        p.mask = None;
+    }
+    checkpoint::save(out, &task.params(), None, &serde_json::json!({"imported_from": state.display().to_string()}))?;
+    Ok(model.len())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn half_precision_conversions() {
+        assert_eq!(super::f16_to_f32(0x3c00), 1.0);
+        assert_eq!(super::f16_to_f32(0xc000), -2.0);
+        assert_eq!(super::f16_to_f32(0x0001), 2f32.powi(-24));
+        assert!(super::f16_to_f32(0x7e00).is_nan());
+    }
+}
