@@ -5,14 +5,15 @@
 //! (fine-tune it with the moduli penalty and prune it).
 //!
 //! Names map one to one (geosparse uses PyTorch's); a bare recurrent module's names
-//! (`weight_hh_l0`, ...) are taken as the model's `rnn.*`. Every model tensor must be present
-//! with its shape; tensors that fit nothing are an error, as are non-float dtypes. f64 and
-//! f16/bf16 tensors are converted to f32.
+//! (`weight_hh_l0`, ...) are taken as the model's `rnn.*`. Every tensor of the file must fit a
+//! parameter of the model, with its shape; model parameters the file lacks (e.g. the readout
+//! around a bare `nn.GRU`) keep the seed's initialisation and are listed (`strict` refuses
+//! them). Non-float dtypes are an error; f64 and f16/bf16 are converted to f32.
 //!
 //! ```no_run
 //! let cfg = geosparse_experiments::config::RunConfig::from_file("configs/lm-ptb-lstm.toml".as_ref(), &[]).unwrap();
-//! let n = geosparse_experiments::import::import("lstm.safetensors".as_ref(), &cfg, "init.safetensors".as_ref()).unwrap();
-//! println!("imported {n} tensors");
+//! let r = geosparse_experiments::import::import("lstm.safetensors".as_ref(), &cfg, "init.safetensors".as_ref(), true).unwrap();
+//! println!("imported {} tensors", r.imported.len());
 //! ```
 
 use crate::config::RunConfig;
@@ -56,8 +57,17 @@ fn to_f32(view: &safetensors::tensor::TensorView<'_>, name: &str, path: &Path) -
     })
 }
 
-/// Imports `state` for the model of `cfg` into `out`. Returns the number of tensors.
-pub fn import(state: &Path, cfg: &RunConfig, out: &Path) -> anyhow::Result<usize> {
+/// What an import did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Imported {
+    /// Model parameters taken from the file.
+    pub imported: Vec<String>,
+    /// Model parameters the file lacked (seed initialisation kept).
+    pub kept_init: Vec<String>,
+}
+
+/// Imports `state` for the model of `cfg` into `out`.
+pub fn import(state: &Path, cfg: &RunConfig, out: &Path, strict: bool) -> anyhow::Result<Imported> {
     let bytes = std::fs::read(state).map_err(|e| anyhow::anyhow!("{}: {e}", state.display()))?;
     let st = safetensors::SafeTensors::deserialize(&bytes).map_err(|e| anyhow::anyhow!("{}: not a valid safetensors file ({e})", state.display()))?;
     let mut task = cfg.task.build(cfg.seed).map_err(|e| anyhow::anyhow!("--config: {e}"))?;
@@ -81,9 +91,14 @@ pub fn import(state: &Path, cfg: &RunConfig, out: &Path) -> anyhow::Result<usize
         }
         mapping.insert(name.to_string(), target);
     }
+    let mut done = Imported { imported: Vec::new(), kept_init: Vec::new() };
     for p in task.params_mut() {
         let Some((file_name, _)) = mapping.iter().find(|(_, t)| **t == p.name) else {
-            bail!("{}: the model's tensor '{}' {:?} is missing", state.display(), p.name, p.shape);
+            if strict {
+                bail!("{}: the model's tensor '{}' {:?} is missing (--strict)", state.display(), p.name, p.shape);
+            }
+            done.kept_init.push(p.name.clone());
+            continue;
         };
         let view = st.tensor(file_name).map_err(|e| anyhow::anyhow!("{}: '{file_name}': {e}", state.display()))?;
         if view.shape() != p.shape.as_slice() {
@@ -95,9 +110,10 @@ pub fn import(state: &Path, cfg: &RunConfig, out: &Path) -> anyhow::Result<usize
         }
         p.value = v;
         p.mask = None;
+        done.imported.push(p.name.clone());
     }
     checkpoint::save(out, &task.params(), None, &serde_json::json!({"imported_from": state.display().to_string()}))?;
-    Ok(model.len())
+    Ok(done)
 }
 
 #[cfg(test)]

@@ -197,7 +197,7 @@ pub fn load(path: &Path, data_dir: Option<PathBuf>) -> anyhow::Result<LoadedMode
         c.data_dir = d;
     }
     meta.config.validate().map_err(|e| bad(path, format!("embedded config: {e}")))?;
-    let declared: u64 = meta.tensors.values().map(|t| t.shape.iter().map(|&s| s as u64).product::<u64>()).sum();
+    let declared: u64 = meta.tensors.values().map(|t| t.shape.iter().map(|&s| s as u64).product::<u64>()).sum::<u64>().max(meta.config.task.size_estimate());
     if declared > MAX_PARAMS {
         bail!("{}: the header declares {declared} parameters, more than the {MAX_PARAMS} this loader accepts", path.display());
     }

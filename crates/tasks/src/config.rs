@@ -46,6 +46,21 @@ impl TaskConfig {
         }
     }
 
+    /// The number of recurrent and dense parameters the config asks for, without the
+    /// vocabulary-sized ones of a language model (checked before allocating anything).
+    pub fn size_estimate(&self) -> u64 {
+        let sq = |a: usize, b: usize| a as u64 * b as u64;
+        match self {
+            TaskConfig::Navigation(c) => sq(c.hidden, c.hidden) + 2 * sq(c.hidden, c.place_cells) + 2 * c.hidden as u64,
+            TaskConfig::Lm(c) => {
+                let g = c.cell.kind().gates() as u64;
+                let e = if c.embed == 0 { c.hidden } else { c.embed };
+                g * c.layers as u64 * (sq(c.hidden, e) + sq(c.hidden, c.hidden))
+            }
+            TaskConfig::Adding(c) => c.cell.kind().gates() as u64 * sq(c.hidden, c.hidden + 2),
+        }
+    }
+
     /// Builds the task with its model initialised from `seed`.
     pub fn build(&self, seed: u64) -> Result<Box<dyn Task>, String> {
         Ok(match self {

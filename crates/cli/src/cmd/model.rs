@@ -81,11 +81,19 @@ pub struct ImportArgs {
     /// The geosparse checkpoint to write (use it with --set train.init_from=FILE).
     #[arg(long)]
     out: PathBuf,
+    /// Refuse a file that lacks some of the model's parameters (default: they keep the
+    /// seed's initialisation, e.g. the readout around a bare nn.GRU).
+    #[arg(long)]
+    strict: bool,
 }
 
 pub fn import(a: ImportArgs) -> anyhow::Result<()> {
     let cfg = RunConfig::from_file(&a.config, &[]).map_err(user)?;
-    let n = import::import(&a.state, &cfg, &a.out).map_err(user)?;
-    println!("imported {n} tensors into {}; fine-tune with: geosparse train --config {} --set train.init_from={}", a.out.display(), a.config.display(), a.out.display());
+    let r = import::import(&a.state, &cfg, &a.out, a.strict).map_err(user)?;
+    println!("imported {} tensors ({}) into {}", r.imported.len(), r.imported.join(", "), a.out.display());
+    if !r.kept_init.is_empty() {
+        println!("not in the file, kept from the seed's initialisation: {}", r.kept_init.join(", "));
+    }
+    println!("fine-tune with: geosparse train --config {} --set train.init_from={}", a.config.display(), a.out.display());
     Ok(())
 }
