@@ -190,6 +190,7 @@ mod tests {
     #[test]
     fn large_products_are_thread_count_independent() {
         let w = rand_csr(500, 700, 0.25, true, 11);
+        assert!(with_threads(3, || crate::sparse::par::parts_for(w.nnz())) > 1);
         for batch in [1, 7, 64, 100] {
             let d = rand_vec(batch * 500, 12);
             let h = rand_vec(batch * 700, 13);

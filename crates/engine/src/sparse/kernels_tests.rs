@@ -46,6 +46,7 @@ fn step_in_place_reads_xw_from_the_output() {
 fn large_steps_are_thread_count_independent_and_match_naive() {
     // big enough to split into tasks (PAR_WORK), with uneven rows
     let w = rand_csr(700, 600, 0.2, true, 8);
+    assert!(with_threads(3, || crate::sparse::par::parts_for(w.nnz())) > 1);
     for batch in [1, 5, 16, 64] {
         let h = rand_vec(batch * 600, 9);
         let xw = rand_vec(batch * 700, 10);

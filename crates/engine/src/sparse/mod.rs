@@ -41,8 +41,10 @@ pub use order::{apply_permutation, hilbert_index, hilbert_order, invert_permutat
 
 use crate::layers::rnn::Activation;
 
-/// Below this many multiply-adds (stored entries × padded batch) a kernel runs on one thread.
-pub(crate) const PAR_WORK: usize = 1 << 18;
+/// Below this many multiply-adds (stored entries × padded batch) a kernel runs on one thread
+/// (≈ 50 µs of work, well above the cost of waking the pool). Tests lower it so that small
+/// problems split too.
+pub(crate) const PAR_WORK: usize = if cfg!(test) { 1 << 12 } else { 1 << 18 };
 
 /// The step's nonlinearity: the Elman cell's two, plus the identity (a plain product).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

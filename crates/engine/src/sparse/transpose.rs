@@ -18,8 +18,8 @@ use super::Act;
 use super::par::for_chunks;
 use super::simd::eight;
 
-/// Below this many elements a move runs on one thread.
-const PAR_MOVE: usize = 1 << 17;
+/// Below this many elements a move runs on one thread (lower in tests, as `PAR_WORK`).
+const PAR_MOVE: usize = if cfg!(test) { 1 << 10 } else { 1 << 17 };
 
 /// t[j][i] = rows[i][j].
 #[inline(always)]
@@ -168,6 +168,7 @@ mod tests {
                     (d, o)
                 })
             };
+            assert!(b * rows < PAR_MOVE || with_threads(3, || cuts(b, rows).len()) > 2, "{b}×{rows} must split");
             let (d, o) = run(1);
             assert_eq!((d.clone(), o.clone()), run(3));
             for r in 0..rows {
