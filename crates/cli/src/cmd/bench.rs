@@ -61,6 +61,13 @@ struct TrainStep {
     /// Skip the PyTorch baseline.
     #[arg(long)]
     no_torch: bool,
+    /// Instead of PyTorch: prune every W_hh at random to this fraction and compare training on
+    /// the CSR kernels (train.sparse_below) with dense masked training, e.g. --sparsity 0.9.
+    #[arg(long)]
+    sparsity: Option<f64>,
+    /// Internal: with --sparsity, run the CSR kernels (else the dense masked step).
+    #[arg(long, hide = true)]
+    sparse_kernels: bool,
     /// Internal: measure one case in this process and print JSON.
     #[arg(long, hide = true)]
     worker: bool,
@@ -131,9 +138,15 @@ fn run_train_step(a: TrainStep, threads: Option<usize>) -> anyhow::Result<()> {
     if a.steps == 0 {
         return Err(user("--steps: 0 is not allowed; time at least 1 step"));
     }
+    if let Some(s) = a.sparsity
+        && !(0.0..1.0).contains(&s)
+    {
+        return Err(user(format!("--sparsity: {s} is not in [0, 1)")));
+    }
     if a.worker {
         let case = a.cases.first().ok_or_else(|| user("--worker needs one --case"))?;
-        let m = train_step::run_case(case, a.steps, a.warmup)?;
+        let pruned = a.sparsity.map(|sparsity| train_step::Pruned { sparsity, kernels: a.sparse_kernels });
+        let m = train_step::run_case_pruned(case, a.steps, a.warmup, pruned)?;
         geosparse_engine::profile::report();
         println!("{}", serde_json::to_string(&m)?);
         return Ok(());
@@ -142,19 +155,15 @@ fn run_train_step(a: TrainStep, threads: Option<usize>) -> anyhow::Result<()> {
     let cases: Vec<String> = if a.cases.is_empty() { train_step::CASES.iter().map(|s| s.to_string()).collect() } else { a.cases.clone() };
     let python = a.python.clone().or_else(|| std::env::var("GEOSPARSE_PYTHON").ok()).unwrap_or_else(|| "python3".into());
     let exe = std::env::current_exe()?;
+    if let Some(s) = a.sparsity {
+        return run_sparse_train_step(&exe, &cases, threads, s, &a);
+    }
     println!("train step, {threads} threads, median of {} steps (after {} warm-up)", a.steps, a.warmup);
     println!("| case | geosparse ms/step | PyTorch ms/step | speed-up vs PyTorch | geosparse peak MiB | PyTorch peak MiB |");
     println!("|---|---|---|---|---|---|");
     let mut torch_version = None;
     for case in &cases {
-        let out = Command::new(&exe)
-            .args(["--threads", &threads.to_string(), "bench", "train-step", "--worker", "--case", case])
-            .args(["--steps", &a.steps.to_string(), "--warmup", &a.warmup.to_string()])
-            .output()?;
-        if !out.status.success() {
-            anyhow::bail!("benchmark worker for {case} failed: {}", String::from_utf8_lossy(&out.stderr));
-        }
-        let ours: Measurement = serde_json::from_slice(&out.stdout)?;
+        let ours = worker(&exe, case, threads, &a, &[])?;
         let torch = if a.no_torch {
             Err("skipped (--no-torch)".to_string())
         } else {
@@ -179,6 +188,33 @@ fn run_train_step(a: TrainStep, threads: Option<usize>) -> anyhow::Result<()> {
     }
     if let Some(v) = torch_version {
         println!("PyTorch {v}, torch.set_num_threads({threads})");
+    }
+    Ok(())
+}
+
+/// One case in a worker process of this binary.
+fn worker(exe: &std::path::Path, case: &str, threads: usize, a: &TrainStep, extra: &[String]) -> anyhow::Result<Measurement> {
+    let out = Command::new(exe)
+        .args(["--threads", &threads.to_string(), "bench", "train-step", "--worker", "--case", case])
+        .args(["--steps", &a.steps.to_string(), "--warmup", &a.warmup.to_string()])
+        .args(extra)
+        .output()?;
+    if !out.status.success() {
+        anyhow::bail!("benchmark worker for {case} failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    Ok(serde_json::from_slice(&out.stdout)?)
+}
+
+/// Sparse-aware training (CSR W_hh) against dense masked training, same random mask.
+fn run_sparse_train_step(exe: &std::path::Path, cases: &[String], threads: usize, sparsity: f64, a: &TrainStep) -> anyhow::Result<()> {
+    println!("train step with every W_hh pruned at random to {:.0} %, {threads} threads, median of {} steps (after {} warm-up)", sparsity * 100.0, a.steps, a.warmup);
+    println!("| case | dense masked ms/step | sparse (CSR W_hh) ms/step | speed-up |");
+    println!("|---|---|---|---|");
+    let s = sparsity.to_string();
+    for case in cases {
+        let dense = worker(exe, case, threads, a, &["--sparsity".into(), s.clone()])?;
+        let sparse = worker(exe, case, threads, a, &["--sparsity".into(), s.clone(), "--sparse-kernels".into()])?;
+        println!("| {case} | {:.1} | {:.1} | {:.2}× |", dense.ms_per_step, sparse.ms_per_step, dense.ms_per_step / sparse.ms_per_step);
     }
     Ok(())
 }

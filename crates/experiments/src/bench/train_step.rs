@@ -17,7 +17,7 @@
 use super::{Measurement, median, peak_rss_mb};
 use geosparse_engine::layers::rnn::CellKind;
 use geosparse_engine::optim::{Optimizer, OptimizerConfig, clip_coef, grad_norm};
-use geosparse_engine::param::Module;
+use geosparse_engine::param::{Module, Param};
 use geosparse_moduli::seed;
 use geosparse_tasks::lm::model::{LmConfig, LmModel};
 use geosparse_tasks::navigation::model::{NavBatch, NavModel};
@@ -26,8 +26,38 @@ use std::time::Instant;
 
 pub const CASES: [&str; 4] = ["elman-512", "elman-2048", "lstm-200", "lstm-650"];
 
-/// Times `steps` training steps after `warmup` untimed ones.
+/// A pruned recurrent matrix for the sparse-training comparison: every W_hh gets a random
+/// mask keeping `1 − sparsity` of its entries; the step then runs either on the dense masked
+/// matrix (`kernels: false`, plain masked training) or on the CSR kernels (`kernels: true`,
+/// what `train.sparse_below` switches on).
+#[derive(Debug, Clone, Copy)]
+pub struct Pruned {
+    pub sparsity: f64,
+    pub kernels: bool,
+}
+
+/// Masks every `weight_hh` of `params` at random to `sparsity` (seeded).
+fn mask_recurrent<'a>(params: impl IntoIterator<Item = &'a mut Param>, sparsity: f64, rng: &mut impl Rng) {
+    for p in params.into_iter().filter(|p| p.name.contains("weight_hh")) {
+        let mask: Vec<u8> = (0..p.numel()).map(|_| u8::from(rng.random::<f64>() >= sparsity)).collect();
+        p.set_mask(mask);
+        p.apply_mask();
+    }
+}
+
+/// Times `steps` training steps after `warmup` untimed ones (dense weights).
 pub fn run_case(case: &str, steps: usize, warmup: usize) -> anyhow::Result<Measurement> {
+    run_case_pruned(case, steps, warmup, None)
+}
+
+/// Times `steps` training steps after `warmup` untimed ones, with W_hh pruned when `pruned`
+/// is given.
+pub fn run_case_pruned(case: &str, steps: usize, warmup: usize, pruned: Option<Pruned>) -> anyhow::Result<Measurement> {
+    // kept-fraction threshold below which W_hh runs on the CSR kernels
+    let threshold = match pruned {
+        Some(Pruned { kernels: true, .. }) => 1.0,
+        _ => 0.0,
+    };
     if std::env::var("FTZ").is_ok() {
         #[allow(deprecated)]
         rayon::broadcast(|_| unsafe { std::arch::x86_64::_mm_setcsr(std::arch::x86_64::_mm_getcsr() | 0x8040) });
@@ -50,11 +80,15 @@ pub fn run_case(case: &str, steps: usize, warmup: usize) -> anyhow::Result<Measu
             let n = if case == "elman-512" { 512 } else { 2048 };
             let (t, b, np) = (20, 200, 512);
             let mut m = NavModel::new(np, n, &mut rng);
+            if let Some(p) = pruned {
+                mask_recurrent(m.params_mut(), p.sparsity, &mut rng);
+            }
             let mut opt = Optimizer::new(OptimizerConfig::adamw(1e-4, 0.01));
             let mut batch = NavBatch::uniform_targets(t, b, np);
             batch.v.iter_mut().for_each(|v| *v = (rng.random::<f32>() - 0.5) * 0.04);
             let mut step = || {
                 m.zero_grad();
+                m.rnn.prepare_sparse(threshold);
                 m.loss_and_grad(&batch);
                 opt.step(m.params_mut());
             };
@@ -65,12 +99,16 @@ pub fn run_case(case: &str, steps: usize, warmup: usize) -> anyhow::Result<Measu
             let (v, t, b) = (10_000, 35, 20);
             let cfg = LmConfig { vocab: v, embed: h, hidden: h, layers: 2, cell: CellKind::Lstm, dropout: 0.2 };
             let mut m = LmModel::new(cfg, &mut rng);
+            if let Some(p) = pruned {
+                mask_recurrent(m.params_mut(), p.sparsity, &mut rng);
+            }
             let ids: Vec<u32> = (0..(t + 1) * b).map(|_| rng.random_range(0..v as u32)).collect();
             let mut state = m.zero_state(b);
             let mut opt = Optimizer::new(OptimizerConfig::sgd(20.0));
             let mut drng = seed::rng(1, "dropout");
             let mut step = || {
                 m.zero_grad();
+                m.rnn.prepare_sparse(threshold);
                 m.step(&ids[..t * b], &ids[b..], t, b, &mut state, true, &mut drng);
                 let coef = clip_coef(grad_norm(m.params().into_iter()), 0.25);
                 opt.step_scaled(m.params_mut(), coef);
