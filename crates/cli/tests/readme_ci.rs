@@ -10,6 +10,6 @@ fn ci_runs_the_readme_test_command() {
     let test = cmd(block[1]);
     assert!(test.starts_with("cargo test"), "{test}");
     let ci = std::fs::read_to_string(root.join(".ci/run")).unwrap();
-    let last = ci.lines().filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#')).last().unwrap().trim().to_string();
+    let last = ci.lines().rfind(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#')).unwrap().trim().to_string();
     assert_eq!(last, test, ".ci/run must end with the README's test command");
 }

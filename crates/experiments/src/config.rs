@@ -32,6 +32,7 @@ impl std::error::Error for ConfigError {}
 /// Everything a run needs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
+#[derive(Default)]
 pub struct RunConfig {
     /// A label for reports (default: the file name).
     pub name: String,
@@ -46,20 +47,6 @@ pub struct RunConfig {
     pub control: ControlConfig,
 }
 
-impl Default for RunConfig {
-    fn default() -> Self {
-        RunConfig {
-            name: String::new(),
-            seed: 0,
-            threads: 0,
-            task: TaskConfig::default(),
-            train: TrainConfig::default(),
-            penalty: PenaltyConfig::default(),
-            prune: PruneConfig::default(),
-            control: ControlConfig::default(),
-        }
-    }
-}
 
 /// The optimisation loop.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -73,7 +73,7 @@ impl Penalty {
 
     /// R of `r_rows` × n (a multiple of n): W's row i is priced by R's row i mod `r_rows`.
     pub fn with_rows(r: Arc<Vec<f32>>, r_rows: usize, n: usize, lambda: f32, power: Power) -> Result<Self, ModuliError> {
-        if n == 0 || r_rows == 0 || r_rows % n != 0 || r.len() != r_rows * n {
+        if n == 0 || r_rows == 0 || !r_rows.is_multiple_of(n) || r.len() != r_rows * n {
             return Err(ModuliError::invalid("regularizer", format!("{} entries", r.len()), format!("{r_rows} × {n} entries with {r_rows} a multiple of {n}")));
         }
         if !(lambda.is_finite() && lambda >= 0.0) {

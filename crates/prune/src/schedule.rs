@@ -162,7 +162,7 @@ impl Schedule {
             Kind::Cubic => {
                 let t = global_step;
                 let end = self.end_step;
-                if t < self.begin_step || t > end || (t - self.begin_step) % self.frequency != 0 {
+                if t < self.begin_step || t > end || !(t - self.begin_step).is_multiple_of(self.frequency) {
                     return None;
                 }
                 let span = (end - self.begin_step) as f64;

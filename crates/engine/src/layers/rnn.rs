@@ -168,9 +168,10 @@ impl RnnLayer {
                 // same pattern: refresh the values
                 let (row_ptr, idx) = (s.csr.row_ptr().to_vec(), s.csr.col_idx().clone());
                 let vals = s.csr.values_mut();
-                for i in 0..rows {
-                    for k in row_ptr[i] as usize..row_ptr[i + 1] as usize {
-                        vals[k] = w.value[i * cols + idx.get(k)];
+                for (i, span) in row_ptr.windows(2).take(rows).enumerate() {
+                    let (a, b) = (span[0] as usize, span[1] as usize);
+                    for (k, v) in (a..b).zip(&mut vals[a..b]) {
+                        *v = w.value[i * cols + idx.get(k)];
                     }
                 }
             }

@@ -53,7 +53,7 @@ impl Progress {
     pub fn step(&mut self, done: u64, loss: f64) {
         if let Some(b) = &self.bar {
             b.set_position(done);
-            if done % 10 == 0 {
+            if done.is_multiple_of(10) {
                 b.set_message(format!("loss {loss:.4}"));
             }
         }

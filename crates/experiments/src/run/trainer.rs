@@ -156,7 +156,7 @@ impl PhaseRun<'_> {
                 self.state.step_in_epoch += 1;
                 self.progress.step(global + 1, loss);
                 let every = self.cfg.train.checkpoint_every;
-                if every > 0 && (global + 1) % every == 0 && self.state.step_in_epoch < spe {
+                if every > 0 && (global + 1).is_multiple_of(every) && self.state.step_in_epoch < spe {
                     self.save_checkpoint(started)?;
                 }
                 let done = self.steps_before + global + 1;

@@ -79,7 +79,7 @@ impl AddingTask {
         let rnn = Rnn::new("rnn", rc, &mut rng);
         let readout = Linear::new("readout", cfg.hidden, 1, true, &mut rng);
         let set = |s: u64| data::test_set(s, cfg.sequence, cfg.eval_samples, cfg.batch.max(256)).map_err(|e| format!("task: {e}"));
-        let valid = set(cfg.data_seed ^ 0x5eed_0f_7a11d)?;
+        let valid = set(cfg.data_seed ^ 0x5ee_d0f7_a11d)?;
         let test = set(cfg.data_seed)?;
         Ok(AddingTask { cfg: cfg.clone(), rnn, readout, seed: seed_value, valid, test })
     }
