@@ -24,25 +24,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 fn f16_to_f32(h: u16) -> f32 {
-    let s = ((h >> 15) as u32) << 31;
-    let e = ((h >> 10) & 0x1f) as i32;
-    let m = (h & 0x3ff) as u32;
-    let bits = match e {
-        0 if m == 0 => s,
-        0 => {
-            // subnormal: renormalise
-            let mut e2 = 127 - 15 + 1;
-            let mut m2 = m;
-            while m2 & 0x400 == 0 {
-                m2 <<= 1;
-                e2 -= 1;
-            }
-            s | ((e2 as u32) << 23) | ((m2 & 0x3ff) << 13)
-        }
-        31 => s | 0x7f80_0000 | (m << 13),
-        _ => s | (((e - 15 + 127) as u32) << 23) | (m << 13),
-    };
-    f32::from_bits(bits)
+    half::f16::from_bits(h).to_f32()
 }
 
 /// Converts a tensor's bytes to f32.
@@ -52,7 +34,7 @@ fn to_f32(view: &safetensors::tensor::TensorView<'_>, name: &str, path: &Path) -
         Dtype::F32 => d.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect(),
         Dtype::F64 => d.chunks_exact(8).map(|b| f64::from_le_bytes(b.try_into().expect("8 bytes")) as f32).collect(),
         Dtype::F16 => d.chunks_exact(2).map(|b| f16_to_f32(u16::from_le_bytes([b[0], b[1]]))).collect(),
-        Dtype::BF16 => d.chunks_exact(2).map(|b| f32::from_bits((u16::from_le_bytes([b[0], b[1]]) as u32) << 16)).collect(),
+        Dtype::BF16 => d.chunks_exact(2).map(|b| half::bf16::from_bits(u16::from_le_bytes([b[0], b[1]])).to_f32()).collect(),
         other => bail!("{}: tensor '{name}' has dtype {other:?}; weights must be floating point", path.display()),
     })
 }
