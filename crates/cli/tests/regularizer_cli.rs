@@ -1,10 +1,8 @@
 //! `geosparse regularizer` end to end: the files, and clear refusals of bad input.
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn geosparse(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_geosparse")).args(args).output().unwrap()
-}
+use std::process::Output;
+mod common;
+use common::geosparse;
 
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()

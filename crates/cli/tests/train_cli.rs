@@ -1,11 +1,9 @@
 //! `geosparse train` end to end on a toy navigation config: the run folder, reproducibility,
 //! resume after a pause and after a kill, the controls, divergence, and bad configs.
+mod common;
+use common::{geosparse, ok};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-
-fn geosparse(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_geosparse")).args(args).output().unwrap()
-}
 
 const TOY: &str = r#"
 seed = 4
@@ -36,10 +34,6 @@ fn write_config(dir: &Path, name: &str, text: &str) -> PathBuf {
     let p = dir.join(name);
     std::fs::write(&p, text).unwrap();
     p
-}
-
-fn ok(o: &Output) {
-    assert!(o.status.success(), "stdout: {}\nstderr: {}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
 }
 
 /// metrics.jsonl without the wall-clock field.
