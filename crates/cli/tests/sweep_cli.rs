@@ -221,3 +221,38 @@ fn bad_sweep_files_are_refused_clearly() {
         }
     }
 }
+
+#[test]
+fn report_scores_geometry_recovery_with_the_unpenalised_run_as_null_reference() {
+    // a strong torus penalty against none, on 64 neurons pruned to 90 %; plain SGD, whose
+    // shrinkage is proportional to R (Adam would shrink every penalised weight at ≈ lr)
+    let sweep = r#"
+base = "base.toml"
+name = "geo"
+[axes]
+seed = [0]
+[[variants]]
+label = "torus DoG"
+set = { "penalty.lambda" = 20.0, "task.hidden" = 64, "prune.target" = 0.9, "prune.scope" = "per-tensor", "train.epochs" = 3, "task.steps_per_epoch" = 30, "train.optimizer.kind" = "sgd", "train.optimizer.lr" = 0.01 }
+[[variants]]
+label = "no penalty"
+set = { "penalty.lambda" = 0.0, "task.hidden" = 64, "prune.target" = 0.9, "prune.scope" = "per-tensor", "train.epochs" = 3, "task.steps_per_epoch" = 30, "train.optimizer.kind" = "sgd", "train.optimizer.lr" = 0.01 }
+"#;
+    let (d, s) = setup(sweep);
+    let out = d.path().join("out");
+    ok(&geosparse(&["--threads", "1", "sweep", "--config", s.to_str().unwrap(), "--out", out.to_str().unwrap()]));
+    let rep = d.path().join("rep");
+    ok(&geosparse(&["report", out.to_str().unwrap(), "--out", rep.to_str().unwrap()]));
+    let csv = std::fs::read_to_string(rep.join("geometry.csv")).unwrap();
+    let row = |group: &str| -> Vec<f64> {
+        let line = csv.lines().find(|l| l.contains(&format!("\"{group}\""))).unwrap_or_else(|| panic!("no {group} row in {csv}"));
+        line.split(',').skip(3).map(|v| v.parse().unwrap()).collect()
+    };
+    // columns: spearman, band_fraction, band_baseline, enrichment, distance_ratio
+    let (torus, none) = (row("torus DoG"), row("no penalty"));
+    assert_eq!(torus[2], none[2], "both are scored against the same points");
+    assert!(torus[3] > 2.0, "the penalty concentrates survivors in the cheap band: {torus:?}");
+    assert!((none[3] - 1.0).abs() < 0.5, "no penalty, no preference: {none:?}");
+    assert!(torus[0] < none[0], "{torus:?} vs {none:?}");
+    assert!(std::fs::read_to_string(rep.join("report.md")).unwrap().contains("| no penalty | 90 % |"));
+}

@@ -105,15 +105,14 @@ pub fn write_all(dir: &Path, r: &Report, groups: &[String]) -> anyhow::Result<()
         s2.push((g.clone(), band(&curves).into_iter().enumerate().map(|(e, (m, s))| (e as f64 + 1.0, m, s)).collect()));
     }
     both(dir, "curves", &format!("validation {primary} during training (mean ± std over seeds)"), "epoch", &primary, &s2, false)?;
-    // 3. weight profile per group (runs with a geometry)
+    // 3. weight profile per group (runs without a penalty: against their config's geometry)
     let mut s3: Series = Vec::new();
     for g in groups {
         let profiles: Vec<Vec<(f64, f64)>> = grouped[g]
             .iter()
             .filter_map(|row| {
                 let run = &r.runs[row.run];
-                let (cfg, info) = (run.config.as_ref()?, run.summary.regularizers.first()?);
-                geometry::profile(&run.dir, cfg, &info.param, 25).ok().flatten()
+                geometry::profile(&run.dir, run.config.as_ref()?, geometry::scored_param(&run.summary), 25).ok()
             })
             .collect();
         if profiles.is_empty() {

@@ -7,6 +7,9 @@
 //!   band), next to `band_baseline`, the share of all pairs in that band; their ratio is the
 //!   enrichment (1 = no preference).
 //!
+//! A run without a penalty (λ = 0) is scored against the geometry its config names (the points
+//! it would have been given): the null reference, which should show no preference.
+//!
 //! ```
 //! use geosparse_experiments::report::geometry::spearman;
 //! assert!((spearman(&[1.0, 2.0, 3.0], &[10.0, 20.0, 30.0]) - 1.0).abs() < 1e-12);
@@ -64,9 +67,9 @@ pub fn spearman(a: &[f64], b: &[f64]) -> f64 {
 }
 
 /// Mean |W| (pruned = 0) in `bins` equal distance bins up to the largest distance: the
-/// weight-versus-distance profile of a run (None without a penalty).
-pub fn profile(dir: &Path, cfg: &RunConfig, param: &str, bins: usize) -> anyhow::Result<Option<Vec<(f64, f64)>>> {
-    let Some((w, n, reg)) = load(dir, cfg, param, 0)? else { return Ok(None) };
+/// weight-versus-distance profile of a run.
+pub fn profile(dir: &Path, cfg: &RunConfig, param: &str, bins: usize) -> anyhow::Result<Vec<(f64, f64)>> {
+    let (w, n, reg) = load(dir, cfg, param, 0)?;
     let pairs: Vec<usize> = (0..n * n).filter(|k| k / n != k % n).collect();
     let stride = (pairs.len() / 200_000).max(1);
     let pts: Vec<(f64, f64)> = pairs.iter().step_by(stride).map(|&k| (reg.distance(k / n, k % n), w[k].abs() as f64)).collect();
@@ -78,16 +81,18 @@ pub fn profile(dir: &Path, cfg: &RunConfig, param: &str, bins: usize) -> anyhow:
         sum[b] += a;
         cnt[b] += 1;
     }
-    Ok(Some((0..bins).filter(|&b| cnt[b] > 0).map(|b| ((b as f64 + 0.5) * dmax / bins as f64, sum[b] / cnt[b] as f64)).collect()))
+    Ok((0..bins).filter(|&b| cnt[b] > 0).map(|b| ((b as f64 + 0.5) * dmax / bins as f64, sum[b] / cnt[b] as f64)).collect())
 }
 
 type Loaded = (Vec<f32>, usize, geosparse_moduli::Regularizer);
 
+/// The matrix a run is scored on: its first penalised one, else (no penalty) layer 0's W_hh.
+pub fn scored_param(summary: &crate::run::summary::Summary) -> &str {
+    summary.regularizers.first().map(|i| i.param.as_str()).unwrap_or("rnn.weight_hh_l0")
+}
+
 /// The trained matrix and its regularizer, rebuilt from the run's config and seed.
-fn load(dir: &Path, cfg: &RunConfig, param: &str, layer: usize) -> anyhow::Result<Option<Loaded>> {
-    if cfg.penalty.lambda <= 0.0 {
-        return Ok(None);
-    }
+fn load(dir: &Path, cfg: &RunConfig, param: &str, layer: usize) -> anyhow::Result<Loaded> {
     let ck = checkpoint::load(&dir.join("model.safetensors"))?;
     let (shape, w) = ck.tensors.get(param).ok_or_else(|| anyhow::anyhow!("{}: model.safetensors has no {param}", dir.display()))?;
     let n = shape[1];
@@ -98,12 +103,12 @@ fn load(dir: &Path, cfg: &RunConfig, param: &str, layer: usize) -> anyhow::Resul
         .resolve(Some(n), regularizer_seed(cfg.seed, layer_seed, 0))
         .and_then(|r| r.build())
         .map_err(|e| anyhow::anyhow!("{}: rebuilding the regularizer: {e}", dir.display()))?;
-    Ok(Some((w.clone(), n, reg)))
+    Ok((w.clone(), n, reg))
 }
 
-/// The score of the first penalised matrix of a run folder (None without a penalty).
-pub fn score(dir: &Path, cfg: &RunConfig, param: &str, layer: usize) -> anyhow::Result<Option<GeometryScore>> {
-    let Some((w, n, reg)) = load(dir, cfg, param, layer)? else { return Ok(None) };
+/// The score of matrix `param` of a run folder (see [`scored_param`]).
+pub fn score(dir: &Path, cfg: &RunConfig, param: &str, layer: usize) -> anyhow::Result<GeometryScore> {
+    let (w, n, reg) = load(dir, cfg, param, layer)?;
     let r = reg.matrix();
     // an evenly spread sample of at most 200 000 off-diagonal pairs of gate block 0
     let pairs: Vec<usize> = (0..n * n).filter(|k| k / n != k % n).collect();
@@ -128,11 +133,11 @@ pub fn score(dir: &Path, cfg: &RunConfig, param: &str, layer: usize) -> anyhow::
     let m = absw.len().max(1) as f64;
     let band_baseline = band_all as f64 / m;
     let band_fraction = if kept > 0 { band_kept as f64 / kept as f64 } else { 0.0 };
-    Ok(Some(GeometryScore {
+    Ok(GeometryScore {
         spearman: spearman(&absw, &dist),
         band_fraction,
         band_baseline,
         enrichment: if band_baseline > 0.0 { band_fraction / band_baseline } else { f64::NAN },
         distance_ratio: if kept > 0 && d_all > 0.0 { (d_kept / kept as f64) / (d_all / m) } else { f64::NAN },
-    }))
+    })
 }

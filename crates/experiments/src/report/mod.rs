@@ -198,10 +198,7 @@ pub fn report(dirs: &[PathBuf], opts: &ReportOptions) -> anyhow::Result<Report> 
                 r.dir.display(), r.summary.train.as_ref().map(|t| t.val.keys().cloned().collect::<Vec<_>>().join(", ")).unwrap_or_default());
         };
         let (sparsity, sparsity_value) = sparsity_row(r);
-        let geometry = match (&r.config, r.summary.regularizers.first()) {
-            (Some(c), Some(info)) => geometry::score(&r.dir, c, &info.param, 0).ok().flatten(),
-            _ => None,
-        };
+        let geometry = r.config.as_ref().and_then(|c| geometry::score(&r.dir, c, geometry::scored_param(&r.summary), 0).ok());
         rows.push(Row { group, sparsity, sparsity_value, value, run: i, geometry });
     }
     let mut groups: Vec<String> = Vec::new();
