@@ -55,8 +55,14 @@ impl Stat {
         let std = (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n as f64).sqrt();
         Stat { mean, std, n }
     }
+    /// `mean ± std (n=…)`: 2 decimals, or 3 significant digits for values below 0.1 (an MSE).
     pub fn cell(&self) -> String {
-        if self.n == 0 { "—".into() } else { format!("{:.2} ± {:.2} (n={})", self.mean, self.std, self.n) }
+        if self.n == 0 {
+            return "—".into();
+        }
+        let small = self.mean.abs() < 0.1 && self.mean != 0.0;
+        let d = if small { (2 - self.mean.abs().log10().floor() as i32).max(2) as usize } else { 2 };
+        format!("{:.d$} ± {:.d$} (n={})", self.mean, self.std, self.n)
     }
 }
 
