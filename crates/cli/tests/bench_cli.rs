@@ -1,16 +1,8 @@
 //! `geosparse bench`: the tables it prints and the errors it gives. Timings are printed, never
 //! asserted; these tests check the rows (every requested case, finite positive times, the
 //! ratio column equal to the ratio of the two times) and the argument checks.
-use std::process::{Command, Output};
-
-fn geosparse(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_geosparse")).args(args).output().unwrap()
-}
-
-fn stdout(o: &Output) -> String {
-    assert!(o.status.success(), "stdout: {}\nstderr: {}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
+mod common;
+use common::{geosparse, stdout};
 
 /// The cells of the Markdown rows that start with `first`.
 fn rows<'a>(out: &'a str, first: &str) -> Vec<Vec<&'a str>> {

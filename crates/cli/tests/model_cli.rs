@@ -1,16 +1,10 @@
 //! `geosparse export`, `infer`, `import`: file sizes, faithful inference with the sparse
 //! kernels, hostile files refused, PyTorch state dicts imported.
+mod common;
+use common::{geosparse, ok};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn geosparse(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_geosparse")).args(args).output().unwrap()
-}
-
-fn ok(o: &Output) {
-    assert!(o.status.success(), "stdout: {}\nstderr: {}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
-}
+use std::process::Output;
 
 const TOY: &str = r#"
 seed = 2

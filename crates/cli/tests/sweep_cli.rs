@@ -1,15 +1,9 @@
 //! `geosparse sweep` and `geosparse report`: grid expansion and ids, local workers with
 //! resume, cluster-style --index processes, report statistics, bad sweep files.
+mod common;
+use common::{geosparse, ok};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn geosparse(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_geosparse")).args(args).output().unwrap()
-}
-
-fn ok(o: &Output) {
-    assert!(o.status.success(), "stdout: {}\nstderr: {}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
-}
+use std::process::Command;
 
 const BASE: &str = r#"
 seed = 0
