@@ -58,12 +58,6 @@ pub fn run_case_pruned(case: &str, steps: usize, warmup: usize, pruned: Option<P
         Some(Pruned { kernels: true, .. }) => 1.0,
         _ => 0.0,
     };
-    if std::env::var("FTZ").is_ok() {
-        #[allow(deprecated)]
-        rayon::broadcast(|_| unsafe { std::arch::x86_64::_mm_setcsr(std::arch::x86_64::_mm_getcsr() | 0x8040) });
-        #[allow(deprecated)]
-        unsafe { std::arch::x86_64::_mm_setcsr(std::arch::x86_64::_mm_getcsr() | 0x8040) };
-    }
     let mut rng = seed::rng(0, "bench");
     let mut times = Vec::with_capacity(steps);
     let mut time_it = |f: &mut dyn FnMut()| {
