@@ -23,11 +23,12 @@ pub fn forward(layer: &RnnLayer, x: Vec<f32>, t: usize, b: usize, h0: &[f32], ac
     let mut hs = vec![0f32; (t + 1) * bh];
     hs[..bh].copy_from_slice(h0);
     layer.project_input_into(&mut hs[bh..], &x, t * b, true); // h₁..h_T ← x W_ihᵀ + b (T·B, H)
+    let packed = layer.pack_hh(b, t, false);
     for s in 0..t {
         let (prev, cur) = hs.split_at_mut((s + 1) * bh);
         let prev = &prev[s * bh..];
         let cur = &mut cur[..bh];
-        layer.recur(cur, prev, b); // cur (B, H) += h_{s} W_hhᵀ
+        layer.recur(cur, prev, b, packed.as_ref()); // cur (B, H) += h_{s} W_hhᵀ
         match act {
             Activation::Relu => ops::for_rows(cur, h, |_, r| r.iter_mut().for_each(|v| *v = v.max(0.0))),
             Activation::Tanh => ops::for_rows(cur, h, |_, r| r.iter_mut().for_each(|v| *v = tanh(*v))),
@@ -52,6 +53,7 @@ pub fn backward(
     let h = layer.weight_hh.shape[1];
     let bh = b * h;
     let mut dpre = vec![0f32; t * bh]; // (T, B, H)
+    let packed = layer.pack_hh(b, t, true);
     for s in (0..t).rev() {
         let hcur = &c.hs[(s + 1) * bh..(s + 2) * bh];
         let dp = &mut dpre[s * bh..(s + 1) * bh];
@@ -74,7 +76,7 @@ pub fn backward(
             }
         });
         // dh_{s} = dpre_s W_hh
-        layer.recur_back(&mut dh, dp, b, false);
+        layer.recur_back(&mut dh, dp, b, false, packed.as_ref());
     }
     let dx = layer.accumulate_grads(&c.x, &c.hs[..t * bh], &dpre, &dpre, t * b, need_dx);
     (dx, dh)

@@ -24,13 +24,14 @@ pub fn forward(layer: &RnnLayer, x: Vec<f32>, t: usize, b: usize, h0: &[f32]) ->
     let mut hs = vec![0f32; (t + 1) * bh];
     hs[..bh].copy_from_slice(h0);
     let mut gh = vec![0f32; b * g3];
+    let packed = layer.pack_hh(b, t, false);
     for s in 0..t {
         // gh (B, 3H) = h_s W_hhᵀ + b_hh
         match &layer.bias_hh {
             Some(bias) => gh.chunks_mut(g3).for_each(|r| r.copy_from_slice(&bias.value)),
             None => gh.fill(0.0),
         }
-        layer.recur(&mut gh, &hs[s * bh..(s + 1) * bh], b);
+        layer.recur(&mut gh, &hs[s * bh..(s + 1) * bh], b, packed.as_ref());
         let gi = &mut gates[s * b * g3..(s + 1) * b * g3];
         let ghn_s = &mut ghn[s * bh..(s + 1) * bh];
         let gh_ref = &gh;
@@ -78,6 +79,7 @@ pub fn backward(
     let (bh, g3) = (b * h, 3 * h);
     let mut dgi = vec![0f32; t * b * g3];
     let mut dgh = vec![0f32; t * b * g3];
+    let packed = layer.pack_hh(b, t, true);
     for s in (0..t).rev() {
         let g = &c.gates[s * b * g3..(s + 1) * b * g3];
         let ghn = &c.ghn[s * bh..(s + 1) * bh];
@@ -112,7 +114,7 @@ pub fn backward(
                 row[j] = (row[j] + dor[j]) * z[j];
             }
         });
-        layer.recur_back(&mut dh, &dgh[s * b * g3..(s + 1) * b * g3], b, true);
+        layer.recur_back(&mut dh, &dgh[s * b * g3..(s + 1) * b * g3], b, true, packed.as_ref());
     }
     let dx = layer.accumulate_grads(&c.x, &c.hs[..t * bh], &dgi, &dgh, t * b, need_dx);
     (dx, dh)

@@ -42,13 +42,20 @@ impl Linear {
 
     /// x (M, in) → y (M, out).
     pub fn forward(&self, x: &[f32], m: usize) -> Vec<f32> {
-        let (o, i) = (self.output(), self.input());
-        let mut y = vec![0f32; m * o];
-        ops::gemm(&mut y, x, Trans::No, &self.weight.value, Trans::Yes, m, i, o, false);
-        if let Some(b) = &self.bias {
-            ops::add_row_bias(&mut y, &b.value);
-        }
+        let mut y = Vec::new();
+        self.forward_into(x, m, &mut y);
         y
+    }
+
+    /// Like [`Linear::forward`], into a buffer kept by the caller (resized to (M, out)), so
+    /// that a large output reuses memory that is already mapped and cached.
+    pub fn forward_into(&self, x: &[f32], m: usize, y: &mut Vec<f32>) {
+        let (o, i) = (self.output(), self.input());
+        y.resize(m * o, 0.0);
+        ops::gemm(y, x, Trans::No, &self.weight.value, Trans::Yes, m, i, o, false);
+        if let Some(b) = &self.bias {
+            ops::add_row_bias(y, &b.value);
+        }
     }
 
     /// dW += dyᵀ x, db += Σ dy; returns dx = dy W (M, in) when `need_dx`.

@@ -24,9 +24,10 @@ pub fn forward(layer: &RnnLayer, x: Vec<f32>, t: usize, b: usize, h0: &[f32], c0
     let mut cs = vec![0f32; (t + 1) * bh];
     hs[..bh].copy_from_slice(h0);
     cs[..bh].copy_from_slice(c0);
+    let packed = layer.pack_hh(b, t, false);
     for s in 0..t {
         let g = &mut gates[s * b * g4..(s + 1) * b * g4];
-        layer.recur(g, &hs[s * bh..(s + 1) * bh], b); // g (B, 4H) += h_s W_hhᵀ
+        layer.recur(g, &hs[s * bh..(s + 1) * bh], b, packed.as_ref()); // g (B, 4H) += h_s W_hhᵀ
         let (cprev, cnext) = cs.split_at_mut((s + 1) * bh);
         let cprev = &cprev[s * bh..];
         let cnext = &mut cnext[..bh];
@@ -75,6 +76,7 @@ pub fn backward(
     let h = layer.weight_hh.shape[1];
     let (bh, g4) = (b * h, 4 * h);
     let mut dgates = vec![0f32; t * b * g4]; // (T, B, 4H) pre-activation grads
+    let packed = layer.pack_hh(b, t, true);
     for s in (0..t).rev() {
         let g = &c.gates[s * b * g4..(s + 1) * b * g4];
         let cprev = &c.cs[s * bh..(s + 1) * bh];
@@ -104,7 +106,7 @@ pub fn backward(
                 dcr[j] = dcv * f;
             }
         });
-        layer.recur_back(&mut dh, dg, b, false); // dh_{s} = dg W_hh
+        layer.recur_back(&mut dh, dg, b, false, packed.as_ref()); // dh_{s} = dg W_hh
     }
     let dx = layer.accumulate_grads(&c.x, &c.hs[..t * bh], &dgates, &dgates, t * b, need_dx);
     (dx, dh, dc)

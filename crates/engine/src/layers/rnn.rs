@@ -125,23 +125,44 @@ impl RnnLayer {
         }
     }
 
-    /// The recurrent product of one step: out (B, G·H) += h (B, H) W_hhᵀ.
-    pub(crate) fn recur(&self, out: &mut [f32], h: &[f32], b: usize) {
+    /// W_hh packed for `steps` recurrent products with a batch of `b` when that pays off
+    /// (see [`ops::PackedB`]): op = W_hhᵀ for the forward step, W_hh for the backward one.
+    /// `None` when W_hh runs on the sparse kernels, the batch is large or the CPU lacks AVX-512.
+    pub(crate) fn pack_hh(&self, b: usize, steps: usize, backward: bool) -> Option<ops::PackedB> {
+        if self.sparse.is_some() || !ops::worth_packing(b, steps) {
+            return None;
+        }
+        let (gh, _) = self.dims();
+        let hd = self.weight_hh.shape[1];
+        let w = &self.weight_hh.value;
+        if backward { ops::PackedB::new(w, Trans::No, gh, hd) } else { ops::PackedB::new(w, Trans::Yes, hd, gh) }
+    }
+
+    /// The recurrent product of one step: out (B, G·H) += h (B, H) W_hhᵀ (`packed`: from
+    /// [`Self::pack_hh`] with `backward = false`).
+    pub(crate) fn recur(&self, out: &mut [f32], h: &[f32], b: usize, packed: Option<&ops::PackedB>) {
         if let Some(s) = &self.sparse {
             return sparse::spmm_nt(out, h, &s.csr, b);
+        }
+        if let Some(p) = packed {
+            return p.gemm(out, h, b, true);
         }
         let (gh, _) = self.dims();
         let hd = self.weight_hh.shape[1];
         ops::gemm(out, h, Trans::No, &self.weight_hh.value, Trans::Yes, b, hd, gh, true);
     }
 
-    /// The recurrent product's input gradient: dh (B, H) (+)= dg (B, G·H) W_hh.
-    pub(crate) fn recur_back(&self, dh: &mut [f32], dg: &[f32], b: usize, accumulate: bool) {
+    /// The recurrent product's input gradient: dh (B, H) (+)= dg (B, G·H) W_hh (`packed`:
+    /// from [`Self::pack_hh`] with `backward = true`).
+    pub(crate) fn recur_back(&self, dh: &mut [f32], dg: &[f32], b: usize, accumulate: bool, packed: Option<&ops::PackedB>) {
         if let Some(s) = &self.sparse {
             if !accumulate {
                 dh.fill(0.0);
             }
             return sparse::spmm_nn(dh, dg, &s.csr, b);
+        }
+        if let Some(p) = packed {
+            return p.gemm(dh, dg, b, accumulate);
         }
         let (gh, _) = self.dims();
         let hd = self.weight_hh.shape[1];

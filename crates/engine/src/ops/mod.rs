@@ -17,8 +17,10 @@
 //! ```
 
 mod gemm;
+mod packed;
 
 pub use gemm::{gemm, gemm_naive, transpose_into};
+pub use packed::{PackedB, worth_packing};
 
 use rayon::prelude::*;
 

@@ -40,6 +40,8 @@ pub struct LmModel {
     pub encoder: Embedding,
     pub rnn: Rnn,
     pub decoder: Linear,
+    /// The (T·B, V) logits buffer, kept between steps (the largest activation of the model).
+    logits: Vec<f32>,
 }
 
 impl LmModel {
@@ -48,7 +50,7 @@ impl LmModel {
         let rc = RnnConfig { cell: cfg.cell, input: cfg.embed, hidden: cfg.hidden, layers: cfg.layers, bias: true, dropout: cfg.dropout };
         let rnn = Rnn::new("rnn", rc, rng);
         let decoder = Linear::with_bounds("decoder", cfg.hidden, cfg.vocab, true, 0.1, 0.0, rng);
-        LmModel { cfg, encoder, rnn, decoder }
+        LmModel { cfg, encoder, rnn, decoder, logits: Vec::new() }
     }
 
     pub fn zero_state(&self, batch: usize) -> State {
@@ -67,11 +69,11 @@ impl LmModel {
         *state = cache.final_state();
         let mut feats = cache.output().to_vec(); // (T·B, H)
         let d_out = Dropout::forward(&mut feats, p, rng);
-        let mut z = self.decoder.forward(&feats, t * b); // (T·B, V)
+        let mut z = std::mem::take(&mut self.logits);
+        self.decoder.forward_into(&feats, t * b, &mut z); // (T·B, V)
         let out = loss::cross_entropy(&mut z, tgt, self.cfg.vocab, train);
         if train {
             let mut dh = self.decoder.backward(&feats, &z, t * b, true).expect("dx");
-            drop(z);
             if let Some(d) = &d_out {
                 d.backward(&mut dh);
             }
@@ -82,6 +84,7 @@ impl LmModel {
             }
             self.encoder.backward(inp, &dx);
         }
+        self.logits = z;
         out
     }
 }

@@ -1,0 +1,63 @@
+//! Few-row products: faer's GEMM vs the packed-panel kernel (`ops::PackedB`), same process,
+//! same data; prints ms per product, GFLOP/s and the one-off packing cost.
+//!
+//!     cargo run --release -p geosparse-engine --example packed_gemm -- [M K N ...]
+//!
+//! Defaults: the word LM's recurrent products (20×650×2600 forward, 20×2600×650 backward) and
+//! the 200-unit ones. Two threads.
+use geosparse_engine::ops::{PackedB, Trans, gemm};
+use std::time::Instant;
+
+fn best_of_3(reps: usize, mut f: impl FnMut()) -> f64 {
+    f();
+    (0..3)
+        .map(|_| {
+            let t = Instant::now();
+            (0..reps).for_each(|_| f());
+            t.elapsed().as_secs_f64() / reps as f64
+        })
+        .fold(f64::INFINITY, f64::min)
+}
+
+fn main() {
+    let mut dims: Vec<usize> = std::env::args()
+        .skip(1)
+        .map(|s| s.parse().expect("M K N as integers"))
+        .collect();
+    if dims.is_empty() {
+        dims = vec![20, 650, 2600, 20, 2600, 650, 20, 200, 800, 20, 800, 200];
+    }
+    assert!(dims.len().is_multiple_of(3), "give M K N triples");
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .expect("thread pool");
+    pool.install(|| {
+        for d in dims.chunks(3) {
+            let (m, k, n) = (d[0], d[1], d[2]);
+            // the recurrent step multiplies by W_hhᵀ (B stored (n, k)); its backward by W_hh
+            let tb = if n >= k { Trans::Yes } else { Trans::No };
+            let a: Vec<f32> = (0..m * k).map(|i| ((i * 7919) % 1000) as f32 / 1000.0 - 0.5).collect();
+            let b: Vec<f32> = (0..n * k).map(|i| ((i * 104_729) % 1000) as f32 / 1000.0 - 0.5).collect();
+            let mut c = vec![0f32; m * n];
+            let Some(p) = PackedB::new(&b, tb, k, n) else {
+                println!("no AVX-512 on this CPU: the packed kernel is not used");
+                return;
+            };
+            let reps = ((2e8 / (m * k * n) as f64) as usize).max(3);
+            let gf = 2.0 * (m * k * n) as f64 / 1e9;
+            let t_faer = best_of_3(reps, || gemm(&mut c, &a, Trans::No, &b, tb, m, k, n, false));
+            let t_packed = best_of_3(reps, || p.gemm(&mut c, &a, m, false));
+            let t_pack = best_of_3(3, || drop(std::hint::black_box(PackedB::new(&b, tb, k, n))));
+            println!(
+                "{m}×{k}×{n} (B {tb:?}): faer {:.3} ms ({:.0} GFLOP/s), packed {:.3} ms ({:.0} GFLOP/s), {:.2}× faer; packing once {:.3} ms",
+                t_faer * 1e3,
+                gf / t_faer,
+                t_packed * 1e3,
+                gf / t_packed,
+                t_faer / t_packed,
+                t_pack * 1e3
+            );
+        }
+    });
+}
