@@ -8,6 +8,22 @@ mod cmd;
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+unsafe extern "C" {
+    /// mimalloc's `mi_option_set` (the C library is linked by the `mimalloc` crate).
+    fn mi_option_set(option: std::ffi::c_int, value: std::ffi::c_long);
+}
+
+/// `mi_option_purge_delay` in mimalloc's `mi_option_t` (the same index in v2 and v3).
+const MI_OPTION_PURGE_DELAY: std::ffi::c_int = 15;
+
+/// Freed memory is never handed back to the OS while the process runs (mimalloc's default is
+/// after 1 s unused): the large activation buffers of one training step are then still mapped
+/// for the next (measured: word-LM 650 step 264 → 257 ms, 2 threads). The peak is unchanged.
+fn keep_freed_memory() {
+    // SAFETY: plain option setter of the linked allocator, called once before any threads.
+    unsafe { mi_option_set(MI_OPTION_PURGE_DELAY, -1) }
+}
+
 use clap::{Parser, Subcommand};
 
 /// Sparse recurrent networks by geometry: moduli regularization + gradual magnitude pruning.
@@ -45,6 +61,7 @@ enum Command {
 }
 
 fn main() {
+    keep_freed_memory();
     // `geosparse ... | head` ends quietly instead of panicking on a closed pipe
     #[cfg(unix)]
     unsafe {

@@ -36,12 +36,18 @@ pub struct Param {
     pub mask: Option<Vec<u8>>,
     /// Bumped whenever the mask changes (caches of the sparsity pattern compare it).
     pub mask_version: u64,
+    /// Rows of `grad` that may be non-zero, sorted, when only some can be; `None`: any row.
+    /// An embedding's gradient touches only the rows of the ids it saw (700 of 10 000 in a
+    /// word-LM step), and zeroing, clipping and plain SGD then skip the rest. Set to
+    /// `Some(empty)` by [`Param::zero_grad`] for [`ParamKind::Embedding`] only; a writer that
+    /// may touch any row of such a gradient calls [`Param::grad_any_rows`].
+    pub grad_rows: Option<Vec<u32>>,
 }
 
 impl Param {
     pub fn zeros(name: &str, shape: &[usize], kind: ParamKind) -> Self {
         let n = shape.iter().product();
-        Param { name: name.to_string(), shape: shape.to_vec(), kind, value: vec![0.0; n], grad: vec![0.0; n], mask: None, mask_version: 0 }
+        Param { name: name.to_string(), shape: shape.to_vec(), kind, value: vec![0.0; n], grad: vec![0.0; n], mask: None, mask_version: 0, grad_rows: None }
     }
 
     /// U(−bound, bound), PyTorch's default for RNN and Linear layers with bound = 1/√fan.
@@ -65,7 +71,41 @@ impl Param {
     }
 
     pub fn zero_grad(&mut self) {
-        self.grad.fill(0.0);
+        match &mut self.grad_rows {
+            Some(rows) => {
+                let d = self.grad.len() / self.shape[0].max(1);
+                for &r in rows.iter() {
+                    self.grad[r as usize * d..(r as usize + 1) * d].fill(0.0);
+                }
+                rows.clear();
+            }
+            None => {
+                self.grad.fill(0.0);
+                if self.kind == ParamKind::Embedding {
+                    self.grad_rows = Some(Vec::new());
+                }
+            }
+        }
+    }
+
+    /// Records that the gradient may now be non-zero on any row.
+    pub fn grad_any_rows(&mut self) {
+        self.grad_rows = None;
+    }
+
+    /// Adds `rows` (any order, repeats allowed) to the rows that may be non-zero.
+    pub fn add_grad_rows(&mut self, rows: impl IntoIterator<Item = u32>) {
+        if let Some(have) = &mut self.grad_rows {
+            have.extend(rows);
+            have.sort_unstable();
+            have.dedup();
+        }
+    }
+
+    /// The gradient's rows that may be non-zero, as (row length, row indices); all rows when
+    /// not tracked.
+    pub fn grad_row_spans(&self) -> Option<(usize, &[u32])> {
+        self.grad_rows.as_deref().map(|r| (self.grad.len() / self.shape[0].max(1), r))
     }
 
     /// Sets the mask and zeroes the pruned values ("bake").
@@ -89,12 +129,23 @@ impl Param {
 
     /// Zeroes the gradient on pruned entries.
     pub fn mask_grad(&mut self) {
-        if let Some(m) = &self.mask {
-            self.grad.iter_mut().zip(m).for_each(|(g, &k)| {
+        let Some(m) = &self.mask else { return };
+        let zero = |g: &mut [f32], m: &[u8]| {
+            g.iter_mut().zip(m).for_each(|(g, &k)| {
                 if k == 0 {
                     *g = 0.0
                 }
-            });
+            })
+        };
+        match &self.grad_rows {
+            Some(rows) => {
+                let d = self.grad.len() / self.shape[0].max(1);
+                for &r in rows {
+                    let span = r as usize * d..(r as usize + 1) * d;
+                    zero(&mut self.grad[span.clone()], &m[span]);
+                }
+            }
+            None => zero(&mut self.grad, m),
         }
     }
 

@@ -71,6 +71,9 @@ impl Regularization {
                             term.param, p.shape
                         ));
                     }
+                    if grad {
+                        p.grad_any_rows();
+                    }
                     let Param { value, grad: g, mask, .. } = &mut **p;
                     if grad { pen.value_and_grad(value, mask.as_deref(), g) } else { pen.value(value, mask.as_deref()) }
                 }
@@ -84,6 +87,9 @@ impl Regularization {
 fn l1(p: &mut Param, lambda: f32, grad: bool) -> f64 {
     let n = p.numel();
     let coef = lambda / n as f32;
+    if grad {
+        p.grad_any_rows();
+    }
     let Param { value, grad: g, mask, .. } = p;
     let mask = mask.as_deref();
     let sum: f64 = value.par_chunks(1 << 14).map(|c| c.iter().map(|v| v.abs() as f64).sum::<f64>()).collect::<Vec<_>>().iter().sum();

@@ -37,9 +37,11 @@ impl Embedding {
         y
     }
 
-    /// grad[id] += dy row, in order (deterministic).
+    /// grad[id] += dy row, in order (deterministic); the rows are recorded in the gradient's
+    /// row set (see [`Param::grad_rows`]).
     pub fn backward(&mut self, ids: &[u32], dy: &[f32]) {
         let d = self.dim();
+        self.weight.add_grad_rows(ids.iter().copied());
         for (k, &id) in ids.iter().enumerate() {
             let r = id as usize * d;
             self.weight.grad[r..r + d].iter_mut().zip(&dy[k * d..(k + 1) * d]).for_each(|(g, v)| *g += v);

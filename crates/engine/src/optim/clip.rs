@@ -11,6 +11,7 @@
 //! ```
 
 use crate::ops;
+use rayon::prelude::*;
 use crate::param::Param;
 
 /// Clips in place; returns the total norm before clipping (pruned entries count as 0).
@@ -20,7 +21,7 @@ pub fn clip_grad_norm(params: Vec<&mut Param>, max_norm: f32) -> f64 {
     let total = grad_norm(params.iter().map(|p| &**p));
     let coef = clip_coef(total, max_norm);
     if coef < 1.0 {
-        params.into_iter().for_each(|p| ops::scale(&mut p.grad, coef));
+        params.into_iter().for_each(|p| ops::scale(&mut p.grad, coef)); // zero rows stay zero
     }
     total
 }
@@ -28,7 +29,17 @@ pub fn clip_grad_norm(params: Vec<&mut Param>, max_norm: f32) -> f64 {
 /// ‖g‖₂ over all gradients (call `mask_grad` first so pruned entries count as 0).
 pub fn grad_norm<'a>(params: impl Iterator<Item = &'a Param>) -> f64 {
     let _t = crate::profile::scope("grad norm");
-    params.map(|p| ops::sum_squares(&p.grad)).sum::<f64>().sqrt()
+    params
+        .map(|p| match p.grad_row_spans() {
+            // the other rows are exactly 0
+            Some((d, rows)) => {
+                let per: Vec<f64> = rows.par_iter().map(|&r| ops::sum_squares_seq(&p.grad[r as usize * d..(r as usize + 1) * d])).collect();
+                per.iter().sum()
+            }
+            None => ops::sum_squares(&p.grad),
+        })
+        .sum::<f64>()
+        .sqrt()
 }
 
 /// PyTorch's clip coefficient min(1, max_norm / (norm + 1e-6)), for

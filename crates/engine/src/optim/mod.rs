@@ -167,6 +167,7 @@ impl Optimizer {
             let slots = self.state.entry(p.name.clone()).or_default();
             let mask = p.mask.as_deref();
             match self.config {
+                OptimizerConfig::Sgd { momentum: 0.0, weight_decay: 0.0, .. } => sgd_plain(p, lr, scale),
                 OptimizerConfig::Sgd { momentum, weight_decay, .. } => {
                     if momentum > 0.0 && slots.m.len() != n {
                         slots.m = vec![0.0; n];
@@ -234,6 +235,29 @@ impl Optimizer {
                 }
             }
         }
+    }
+}
+
+/// w −= lr·(scale·g), pruned entries kept 0. Only the rows whose gradient may be non-zero are
+/// visited (an embedding's, see [`Param::grad_rows`]); the others would not change, and their
+/// pruned entries are already 0.
+fn sgd_plain(p: &mut Param, lr: f32, scale: f32) {
+    let update = |w: &mut [f32], g: &[f32], k: Option<&[u8]>| match k {
+        None => w.iter_mut().zip(g).for_each(|(w, &g)| *w -= lr * (g * scale)),
+        Some(k) => w.iter_mut().zip(g).zip(k).for_each(|((w, &g), &k)| *w = if k == 0 { 0.0 } else { *w - lr * (g * scale) }),
+    };
+    let mask = p.mask.as_deref();
+    match p.grad_row_spans() {
+        Some((d, rows)) => {
+            let mut touched = vec![false; p.grad.len() / d.max(1)];
+            rows.iter().for_each(|&r| touched[r as usize] = true);
+            let grad = &p.grad;
+            p.value.par_chunks_mut(d).enumerate().filter(|(r, _)| touched[*r]).for_each(|(r, w)| {
+                let span = r * d..(r + 1) * d;
+                update(w, &grad[span.clone()], mask.map(|k| &k[span]));
+            });
+        }
+        None => for_chunks(&mut p.value, &p.grad, &mut [], &mut [], mask, |w, g, _, _, k| update(w, g, k)),
     }
 }
 
