@@ -37,7 +37,7 @@ fn rows_are_tracked_and_zeroing_clears_exactly_them() {
 }
 
 #[test]
-fn norm_and_sgd_match_the_dense_passes_bit_for_bit() {
+fn sgd_matches_the_dense_pass_bit_for_bit_and_the_norm_to_rounding() {
     let ids: Vec<u32> = {
         let mut rng = seed::rng(4, "ids");
         (0..300).map(|_| rng.random_range(0..2000u32)).collect()
@@ -65,7 +65,8 @@ fn norm_and_sgd_match_the_dense_passes_bit_for_bit() {
     let (n_dense, w_dense) = run(false);
     assert_eq!(w_sparse, w_dense, "plain SGD on the touched rows differs from the dense update");
     for (a, b) in n_sparse.iter().zip(&n_dense) {
-        assert!((a - b).abs() <= 1e-12 * b, "norm {a} vs dense {b}");
+        // squares are added in f32 lanes per row instead of per 1024-block: f32 rounding only
+        assert!((a - b).abs() <= 1e-6 * b, "norm {a} vs dense {b}");
         assert!(*a > 0.0);
     }
     // masked entries stayed 0 and untouched rows did not move
