@@ -209,27 +209,32 @@ impl Optimizer {
                     let (w1, w2) = ((1.0 - b1) as f32, (1.0 - b2) as f32);
                     let b2f = betas.1;
                     let Slots { m, v } = slots;
+                    // weight decay as two per-tensor factors: decoupled (AdamW) scales w, coupled
+                    // (Adam) adds λw to the gradient; the other factor is the identity
+                    let (wd_mul, wd_add) = match (decoupled, weight_decay != 0.0) {
+                        (true, true) => (decay, 0.0),
+                        (false, true) => (1.0, weight_decay),
+                        (_, false) => (1.0, 0.0),
+                    };
+                    // one element, branch-free so that the loops below vectorise
+                    let adam = |w: &mut f32, g: f32, m: &mut f32, v: &mut f32| {
+                        let gi = g * scale + wd_add * *w;
+                        *w *= wd_mul;
+                        // exp_avg.lerp_(grad, 1 − β1); exp_avg_sq.mul_(β2).addcmul_(g, g, 1 − β2)
+                        *m += w1 * (gi - *m);
+                        *v = *v * b2f + w2 * gi * gi;
+                        let denom = v.sqrt() / bc2_sqrt + eps;
+                        *w -= step_size * (*m / denom);
+                    };
                     for_chunks(&mut p.value, &p.grad, m, v, mask, |w, g, m, v, k| {
-                        for i in 0..w.len() {
-                            if k.is_some_and(|k| k[i] == 0) {
-                                w[i] = 0.0;
-                                m[i] = 0.0;
-                                v[i] = 0.0;
-                                continue;
-                            }
-                            let mut gi = g[i] * scale;
-                            if decoupled {
-                                if weight_decay != 0.0 {
-                                    w[i] *= decay;
-                                }
-                            } else if weight_decay != 0.0 {
-                                gi += weight_decay * w[i];
-                            }
-                            // exp_avg.lerp_(grad, 1 − β1); exp_avg_sq.mul_(β2).addcmul_(g, g, 1 − β2)
-                            m[i] += w1 * (gi - m[i]);
-                            v[i] = v[i] * b2f + w2 * gi * gi;
-                            let denom = v[i].sqrt() / bc2_sqrt + eps;
-                            w[i] -= step_size * (m[i] / denom);
+                        let (m, v) = (&mut m[..w.len()], &mut v[..w.len()]);
+                        match k {
+                            None => w.iter_mut().zip(g).zip(m.iter_mut().zip(v.iter_mut())).for_each(|((w, &g), (m, v))| adam(w, g, m, v)),
+                            Some(k) => w.iter_mut().zip(g).zip(m.iter_mut().zip(v.iter_mut())).zip(k).for_each(|(((w, &g), (m, v)), &k)| {
+                                let (mut wi, mut mi, mut vi) = (*w, *m, *v);
+                                adam(&mut wi, g, &mut mi, &mut vi);
+                                (*w, *m, *v) = if k != 0 { (wi, mi, vi) } else { (0.0, 0.0, 0.0) };
+                            }),
                         }
                     });
                 }
