@@ -6,6 +6,10 @@
 //! Defaults: the word LM's recurrent products (20×650×2600 forward, 20×2600×650 backward) and
 //! the 200-unit ones. Two threads.
 use geosparse_engine::ops::{PackedB, Trans, gemm};
+
+// the allocator the CLI uses (large buffers stay mapped between calls)
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::time::Instant;
 
 fn best_of_3(reps: usize, mut f: impl FnMut()) -> f64 {
