@@ -37,8 +37,8 @@ pub fn soft_cross_entropy(logits: &mut [f32], targets: &[f32], k: usize, grad: b
         let mut rows: Vec<(&mut [f32], &mut f64)> = logits.chunks_mut(k).zip(out.iter_mut()).collect();
         let work = |(r, (z, o)): (usize, &mut (&mut [f32], &mut f64))| {
             let y = &targets[r * k..(r + 1) * k];
-            let ysum: f32 = y.iter().sum();
-            let dot: f64 = z.iter().zip(y).map(|(&a, &b)| a as f64 * b as f64).sum();
+            let ysum: f32 = ops::lane_sum(y);
+            let dot: f64 = ops::dot_f64(z, y);
             let (mx, _) = ops::max_index(z);
             let s = ops::exp_shift_sum(z, mx); // z ← e^(z − max)
             let lse = mx + s.ln();

@@ -151,29 +151,54 @@ pub fn scale(x: &mut [f32], s: f32) {
 
 pub use crate::math::{sigmoid, tanh};
 
-/// Replaces each z by e^(z − shift) and returns their sum (8 partial sums, so it vectorises).
+/// Replaces each z by e^(z − shift) and returns their sum ([`lane_sum`]).
 #[inline]
 pub fn exp_shift_sum(z: &mut [f32], shift: f32) -> f32 {
-    let mut acc = [0f32; 8];
-    let mut chunks = z.chunks_exact_mut(8);
+    // a plain elementwise loop vectorises cleanly; the sum is a second pass over the (cached) row
+    z.iter_mut().for_each(|v| *v = crate::math::exp(*v - shift));
+    lane_sum(z)
+}
+
+/// Σ x in 16 f32 lanes (a fixed order that vectorises), lanes then the tail added in order.
+#[inline]
+pub fn lane_sum(x: &[f32]) -> f32 {
+    let mut acc = [0f32; 16];
+    let mut chunks = x.chunks_exact(16);
     for c in &mut chunks {
-        for l in 0..8 {
-            c[l] = crate::math::exp(c[l] - shift);
+        for l in 0..16 {
             acc[l] += c[l];
         }
     }
-    let mut s: f32 = acc.iter().sum();
-    for v in chunks.into_remainder() {
-        *v = crate::math::exp(*v - shift);
-        s += *v;
+    acc.iter().chain(chunks.remainder()).sum()
+}
+
+/// Σ a·b in f64, in 8 lanes (a fixed order that vectorises).
+#[inline]
+pub fn dot_f64(a: &[f32], b: &[f32]) -> f64 {
+    assert_eq!(a.len(), b.len());
+    let mut acc = [0f64; 8];
+    let (mut ca, mut cb) = (a.chunks_exact(8), b.chunks_exact(8));
+    for (x, y) in (&mut ca).zip(&mut cb) {
+        for l in 0..8 {
+            acc[l] += x[l] as f64 * y[l] as f64;
+        }
     }
-    s
+    let tail: f64 = ca.remainder().iter().zip(cb.remainder()).map(|(&x, &y)| x as f64 * y as f64).sum();
+    acc.iter().sum::<f64>() + tail
 }
 
 /// Largest value and its first index.
 #[inline]
 pub fn max_index(z: &[f32]) -> (f32, usize) {
-    let m = z.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    // 16 independent lanes (one running max is a 4-cycle dependency chain per element)
+    let mut lanes = [f32::NEG_INFINITY; 16];
+    let mut chunks = z.chunks_exact(16);
+    for c in &mut chunks {
+        for l in 0..16 {
+            lanes[l] = lanes[l].max(c[l]);
+        }
+    }
+    let m = chunks.remainder().iter().chain(&lanes).copied().fold(f32::NEG_INFINITY, f32::max);
     (m, z.iter().position(|&v| v == m).unwrap_or(0))
 }
 
