@@ -53,11 +53,38 @@ fn sparse_train_step_compares_the_same_case_dense_and_csr() {
 }
 
 #[test]
+fn rounds_alternate_with_the_baseline_and_report_a_median_ratio_in_its_range() {
+    // a stand-in baseline (no PyTorch in CI): a shell script printing a fixed 50 ms step
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("baseline.sh");
+    let calls = dir.path().join("calls");
+    std::fs::write(&script, format!("echo x >> '{}'\necho '{{\"ms_per_step\": 50.0, \"peak_rss_mb\": 7.0, \"torch\": \"stand-in\"}}'\n", calls.display())).unwrap();
+    let out = stdout(&geosparse(&[
+        "--threads", "1", "bench", "train-step", "--case", "lstm-200", "--steps", "1", "--warmup", "0", "--rounds", "3", "--python", "sh", "--torch-script",
+        script.to_str().unwrap(),
+    ]));
+    assert!(out.contains("3 alternating rounds"), "{out}");
+    assert_eq!(std::fs::read_to_string(&calls).unwrap().lines().count(), 3, "one baseline run per round");
+    let r = rows(&out, "lstm-200");
+    assert_eq!(r.len(), 1, "{out}");
+    let (ours, theirs) = (num(r[0][1]), num(r[0][2]));
+    assert!(ours > 0.0 && theirs == 50.0, "{out}");
+    // "1.23× (1.10–1.40)"
+    let (ratio, range) = r[0][3].split_once(' ').unwrap_or_else(|| panic!("no range: {out}"));
+    let (lo, hi) = range.trim_matches(|c| c == '(' || c == ')').split_once('–').unwrap();
+    let (ratio, lo, hi) = (num(ratio), num(lo), num(hi));
+    assert!(lo <= ratio && ratio <= hi && lo > 0.0, "{out}");
+    assert_eq!(r[0][5], "7", "{out}");
+    assert!(out.contains("PyTorch stand-in"), "{out}");
+}
+
+#[test]
 fn bad_arguments_are_named() {
     for (args, needle) in [
         (vec!["bench", "train-step", "--sparsity", "1.5"], "--sparsity: 1.5"),
         (vec!["bench", "train-step", "--case", "gru-9"], "--case: 'gru-9'"),
         (vec!["bench", "train-step", "--steps", "0"], "--steps"),
+        (vec!["bench", "train-step", "--rounds", "0"], "--rounds"),
         (vec!["bench", "infer", "--sparsity=-0.1"], "--sparsity: -0.1"),
         (vec!["bench", "infer", "--mask", "striped"], "--mask: 'striped'"),
         (vec!["bench", "infer", "--batch", "0"], "--batch"),

@@ -3,7 +3,7 @@
 //! `geosparse bench infer`: the sparse recurrent step against the dense one, in this process.
 
 use super::user;
-use geosparse_experiments::bench::{Measurement, infer, train_step};
+use geosparse_experiments::bench::{Measurement, infer, median, train_step};
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -61,6 +61,11 @@ struct TrainStep {
     /// Skip the PyTorch baseline.
     #[arg(long)]
     no_torch: bool,
+    /// Rounds per case: geosparse and PyTorch alternate this many times and the table shows
+    /// the median of each and the median per-round speed-up with its range (a shared machine
+    /// drifts by ±10 % between runs).
+    #[arg(long, default_value_t = 1)]
+    rounds: usize,
     /// Instead of PyTorch: prune every W_hh at random to this fraction and compare training on
     /// the CSR kernels (train.sparse_below) with dense masked training, e.g. --sparsity 0.9.
     #[arg(long)]
@@ -138,6 +143,9 @@ fn run_train_step(a: TrainStep, threads: Option<usize>) -> anyhow::Result<()> {
     if a.steps == 0 {
         return Err(user("--steps: 0 is not allowed; time at least 1 step"));
     }
+    if a.rounds == 0 {
+        return Err(user("--rounds: 0 is not allowed; run at least 1 round"));
+    }
     if let Some(s) = a.sparsity
         && !(0.0..1.0).contains(&s)
     {
@@ -158,32 +166,53 @@ fn run_train_step(a: TrainStep, threads: Option<usize>) -> anyhow::Result<()> {
     if let Some(s) = a.sparsity {
         return run_sparse_train_step(&exe, &cases, threads, s, &a);
     }
-    println!("train step, {threads} threads, median of {} steps (after {} warm-up)", a.steps, a.warmup);
+    let rounds = if a.rounds > 1 { format!(", {} alternating rounds (medians; speed-up range in brackets)", a.rounds) } else { String::new() };
+    println!("train step, {threads} threads, median of {} steps (after {} warm-up){rounds}", a.steps, a.warmup);
     println!("| case | geosparse ms/step | PyTorch ms/step | speed-up vs PyTorch | geosparse peak MiB | PyTorch peak MiB |");
     println!("|---|---|---|---|---|---|");
     let mut torch_version = None;
+    let fmt_mb = |m: Option<f64>| m.map(|v| format!("{v:.0}")).unwrap_or_else(|| "n/a".into());
     for case in &cases {
-        let ours = worker(&exe, case, threads, &a, &[])?;
-        let torch = if a.no_torch {
-            Err("skipped (--no-torch)".to_string())
-        } else {
-            torch_baseline(&python, &a.torch_script, case, threads, a.steps, a.warmup)
-        };
-        let fmt_mb = |m: Option<f64>| m.map(|v| format!("{v:.0}")).unwrap_or_else(|| "n/a".into());
-        match &torch {
-            Ok(t) => {
-                torch_version = t.get("torch").and_then(|v| v.as_str()).map(str::to_string);
-                let tm = t["ms_per_step"].as_f64().unwrap_or(f64::NAN);
+        let (mut ours, mut theirs, mut ratios) = (vec![], vec![], vec![]);
+        let (mut our_mb, mut their_mb) = (None, None);
+        let mut failed = None;
+        for _ in 0..a.rounds {
+            let m = worker(&exe, case, threads, &a, &[])?;
+            our_mb = m.peak_rss_mb.or(our_mb);
+            ours.push(m.ms_per_step);
+            if a.no_torch {
+                failed = Some("skipped (--no-torch)".to_string());
+                continue;
+            }
+            match torch_baseline(&python, &a.torch_script, case, threads, a.steps, a.warmup) {
+                Ok(t) => {
+                    torch_version = t.get("torch").and_then(|v| v.as_str()).map(str::to_string);
+                    let tm = t["ms_per_step"].as_f64().unwrap_or(f64::NAN);
+                    their_mb = t["peak_rss_mb"].as_f64().or(their_mb);
+                    theirs.push(tm);
+                    ratios.push(tm / m.ms_per_step);
+                }
+                Err(why) => failed = Some(why),
+            }
+        }
+        let ours_ms = median(&ours);
+        match failed {
+            None => {
+                let range = if ratios.len() > 1 {
+                    let (lo, hi) = ratios.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &r| (l.min(r), h.max(r)));
+                    format!(" ({lo:.2}–{hi:.2})")
+                } else {
+                    String::new()
+                };
                 println!(
-                    "| {case} | {:.1} | {:.1} | {:.2}× | {} | {} |",
-                    ours.ms_per_step,
-                    tm,
-                    tm / ours.ms_per_step,
-                    fmt_mb(ours.peak_rss_mb),
-                    fmt_mb(t["peak_rss_mb"].as_f64())
+                    "| {case} | {ours_ms:.1} | {:.1} | {:.2}×{range} | {} | {} |",
+                    median(&theirs),
+                    median(&ratios),
+                    fmt_mb(our_mb),
+                    fmt_mb(their_mb)
                 );
             }
-            Err(why) => println!("| {case} | {:.1} | n/a ({why}) | n/a | {} | n/a |", ours.ms_per_step, fmt_mb(ours.peak_rss_mb)),
+            Some(why) => println!("| {case} | {ours_ms:.1} | n/a ({why}) | n/a | {} | n/a |", fmt_mb(our_mb)),
         }
     }
     if let Some(v) = torch_version {
