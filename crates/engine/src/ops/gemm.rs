@@ -28,7 +28,7 @@ const KC: usize = 1024;
 
 /// C (m, n) = op(A) (m, k) · op(B) (k, n), added to C when `accumulate`.
 ///
-/// Shape rules, measured on this engine's shapes (2 cores, faer 0.24, `docs/performance.md`):
+/// Shape rules, measured on this engine's shapes (2 cores, faer 0.24; README, Benchmarks):
 /// * with several threads, the larger of m and n is split into one contiguous part per thread
 ///   and each part is a *sequential* faer product: each core keeps its share of the operands
 ///   in cache, and no synchronisation happens inside (200×2048×2048: 259 vs 200 GFLOP/s with
