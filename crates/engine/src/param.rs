@@ -71,9 +71,9 @@ impl Param {
     }
 
     pub fn zero_grad(&mut self) {
+        let d = self.row_len();
         match &mut self.grad_rows {
             Some(rows) => {
-                let d = self.grad.len() / self.shape[0].max(1);
                 for &r in rows.iter() {
                     self.grad[r as usize * d..(r as usize + 1) * d].fill(0.0);
                 }
@@ -86,6 +86,11 @@ impl Param {
                 }
             }
         }
+    }
+
+    /// Entries per row (dim 0 indexes the rows).
+    fn row_len(&self) -> usize {
+        self.grad.len() / self.shape[0].max(1)
     }
 
     /// Records that the gradient may now be non-zero on any row.
@@ -105,7 +110,7 @@ impl Param {
     /// The gradient's rows that may be non-zero, as (row length, row indices); all rows when
     /// not tracked.
     pub fn grad_row_spans(&self) -> Option<(usize, &[u32])> {
-        self.grad_rows.as_deref().map(|r| (self.grad.len() / self.shape[0].max(1), r))
+        self.grad_rows.as_deref().map(|r| (self.row_len(), r))
     }
 
     /// Sets the mask and zeroes the pruned values ("bake").
@@ -139,7 +144,7 @@ impl Param {
         };
         match &self.grad_rows {
             Some(rows) => {
-                let d = self.grad.len() / self.shape[0].max(1);
+                let d = self.row_len();
                 for &r in rows {
                     let span = r as usize * d..(r as usize + 1) * d;
                     zero(&mut self.grad[span.clone()], &m[span]);

@@ -192,7 +192,11 @@ fn run_train_step(a: TrainStep, threads: Option<usize>) -> anyhow::Result<()> {
                     theirs.push(tm);
                     ratios.push(tm / m.ms_per_step);
                 }
-                Err(why) => failed = Some(why),
+                Err(why) => {
+                    // a missing or broken baseline will not recover in the next round
+                    failed = Some(why);
+                    break;
+                }
             }
         }
         let ours_ms = median(&ours);

@@ -98,13 +98,6 @@ impl PackedB {
         Some(PackedB { k, n, panels })
     }
 
-    pub fn k(&self) -> usize {
-        self.k
-    }
-    pub fn n(&self) -> usize {
-        self.n
-    }
-
     /// C (m, n) (+)= A (m, k) · op(B).
     pub fn gemm(&self, c: &mut [f32], a: &[f32], m: usize, accumulate: bool) {
         let (k, n) = (self.k, self.n);
