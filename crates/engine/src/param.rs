@@ -80,7 +80,7 @@ impl Param {
                 rows.clear();
             }
             None => {
-                self.grad.fill(0.0);
+                crate::ops::zero(&mut self.grad);
                 if self.kind == ParamKind::Embedding {
                     self.grad_rows = Some(Vec::new());
                 }

@@ -47,6 +47,11 @@ impl Drop for Scope {
     }
 }
 
+/// Forgets the totals so far (e.g. the warm-up steps of a benchmark).
+pub fn reset() {
+    TOTALS.lock().unwrap_or_else(|e| e.into_inner()).clear();
+}
+
 /// Totals so far, largest first: (name, calls, seconds).
 pub fn totals() -> Vec<(String, u64, f64)> {
     let m = TOTALS.lock().unwrap_or_else(|e| e.into_inner());

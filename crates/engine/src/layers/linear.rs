@@ -54,6 +54,7 @@ impl Linear {
         y.resize(m * o, 0.0);
         ops::gemm(y, x, Trans::No, &self.weight.value, Trans::Yes, m, i, o, false);
         if let Some(b) = &self.bias {
+            let _t = crate::profile::scope("linear bias");
             ops::add_row_bias(y, &b.value);
         }
     }
@@ -63,6 +64,7 @@ impl Linear {
         let (o, i) = (self.output(), self.input());
         ops::gemm(&mut self.weight.grad, dy, Trans::Yes, x, Trans::No, o, m, i, true);
         if let Some(b) = &mut self.bias {
+            let _t = crate::profile::scope("linear bias");
             ops::add_col_sums(&mut b.grad, dy, m, o);
         }
         need_dx.then(|| {

@@ -24,7 +24,10 @@ pub fn forward(layer: &RnnLayer, x: Vec<f32>, t: usize, b: usize, h0: &[f32], c0
     let mut cs = vec![0f32; (t + 1) * bh];
     hs[..bh].copy_from_slice(h0);
     cs[..bh].copy_from_slice(c0);
-    let packed = layer.pack_hh(b, t, false);
+    let packed = {
+        let _p = crate::profile::scope("pack W_hh");
+        layer.pack_hh(b, t, false)
+    };
     for s in 0..t {
         let g = &mut gates[s * b * g4..(s + 1) * b * g4];
         layer.recur(g, &hs[s * bh..(s + 1) * bh], b, packed.as_ref()); // g (B, 4H) += h_s W_hhᵀ
@@ -75,8 +78,13 @@ pub fn backward(
     let _t = crate::profile::scope("lstm backward");
     let h = layer.weight_hh.shape[1];
     let (bh, g4) = (b * h, 4 * h);
-    let mut dgates = vec![0f32; t * b * g4]; // (T, B, 4H) pre-activation grads
-    let packed = layer.pack_hh(b, t, true);
+    // (T, B, 4H) pre-activation grads; the cell below writes every entry
+    let mut dgates = std::mem::take(&mut layer.scratch);
+    dgates.resize(t * b * g4, 0.0);
+    let packed = {
+        let _p = crate::profile::scope("pack W_hh");
+        layer.pack_hh(b, t, true)
+    };
     for s in (0..t).rev() {
         let g = &c.gates[s * b * g4..(s + 1) * b * g4];
         let cprev = &c.cs[s * bh..(s + 1) * bh];
@@ -109,5 +117,36 @@ pub fn backward(
         layer.recur_back(&mut dh, dg, b, false, packed.as_ref()); // dh_{s} = dg W_hh
     }
     let dx = layer.accumulate_grads(&c.x, &c.hs[..t * bh], &dgates, &dgates, t * b, need_dx);
+    layer.scratch = dgates;
     (dx, dh, dc)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::layers::rnn::{CellKind, Rnn, RnnConfig, State};
+    use crate::param::Module;
+
+    /// The backward's kept gradient buffer (`RnnLayer::scratch`) leaves no trace: a layer that
+    /// has run a longer sequence gives the same gradients as a fresh one.
+    #[test]
+    fn reused_gradient_buffer_gives_fresh_results() {
+        let mut rng = geosparse_moduli::seed::rng(5, "scratch");
+        let cfg = RnnConfig { cell: CellKind::Lstm, input: 3, hidden: 5, layers: 2, bias: true, dropout: 0.0 };
+        let fresh = Rnn::new("rnn", cfg, &mut rng);
+        let mut used = fresh.clone();
+        let b = 2;
+        let run = |rnn: &mut Rnn, t: usize| {
+            let mut rng = geosparse_moduli::seed::rng(6, "scratch");
+            let x: Vec<f32> = (0..t * b * 3).map(|i| (i as f32 * 0.37).sin()).collect();
+            let cache = rnn.forward(&x, t, b, &State::zeros(&cfg, b), true, &mut rng);
+            let dout: Vec<f32> = (0..t * b * 5).map(|i| (i as f32 * 0.11).cos()).collect();
+            rnn.zero_grad();
+            let (dx, _) = rnn.backward(&cache, &dout, None, true);
+            let grads: Vec<Vec<f32>> = rnn.params().iter().map(|p| p.grad.clone()).collect();
+            (dx, grads)
+        };
+        run(&mut used, 9);
+        let mut fresh = fresh;
+        assert_eq!(run(&mut used, 4), run(&mut fresh, 4));
+    }
 }

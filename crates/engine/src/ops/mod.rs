@@ -80,6 +80,25 @@ pub fn add_assign(y: &mut [f32], x: &[f32]) {
     }
 }
 
+/// x[i] = 0 for all i (parallel when large: a lone core cannot fill memory at full speed).
+pub fn zero(x: &mut [f32]) {
+    if x.len() < PAR_ELEMS {
+        x.fill(0.0);
+    } else {
+        x.par_chunks_mut(PAR_ELEMS).for_each(|c| c.fill(0.0));
+    }
+}
+
+/// y[i] *= x[i] for all i (parallel when large).
+pub fn mul_assign(y: &mut [f32], x: &[f32]) {
+    assert_eq!(y.len(), x.len());
+    if y.len() < PAR_ELEMS {
+        y.iter_mut().zip(x).for_each(|(a, b)| *a *= b);
+    } else {
+        y.par_chunks_mut(PAR_ELEMS).zip(x.par_chunks(PAR_ELEMS)).for_each(|(a, b)| a.iter_mut().zip(b).for_each(|(a, b)| *a *= b));
+    }
+}
+
 /// out (cols) += Σ_rows x[row, :] — bias gradients. Parallel over column blocks, rows in order.
 pub fn add_col_sums(out: &mut [f32], x: &[f32], rows: usize, cols: usize) {
     assert_eq!(out.len(), cols);

@@ -63,6 +63,7 @@ impl LmModel {
     #[allow(clippy::too_many_arguments)]
     pub fn step(&mut self, inp: &[u32], tgt: &[u32], t: usize, b: usize, state: &mut State, train: bool, rng: &mut impl Rng) -> LossOut {
         let p = if train { self.cfg.dropout } else { 0.0 };
+        let _t = geosparse_engine::profile::scope("lm step");
         let mut x = self.encoder.forward(inp); // (T·B, E)
         let d_in = Dropout::forward(&mut x, p, rng);
         let cache = self.rnn.forward(&x, t, b, state, train, rng);
