@@ -35,7 +35,7 @@ pub fn forward(layer: &RnnLayer, x: Vec<f32>, t: usize, b: usize, h0: &[f32], c0
         let cprev = &cprev[s * bh..];
         let cnext = &mut cnext[..bh];
         let hnext = &mut hs[(s + 1) * bh..(s + 2) * bh];
-        ops::for_rows2(g, g4, cnext, h, |r, gr, cr| {
+        ops::for_rows3(g, g4, cnext, h, hnext, h, |r, gr, cr, hr| {
             let cp = &cprev[r * h..(r + 1) * h];
             let (gi, rest) = gr.split_at_mut(h);
             let (gf, rest) = rest.split_at_mut(h);
@@ -49,13 +49,7 @@ pub fn forward(layer: &RnnLayer, x: Vec<f32>, t: usize, b: usize, h0: &[f32], c0
                 (gi[j], gf[j], gg[j], go[j]) = (i, f, g, o);
                 cr[j] = f * cp[j] + i * g;
             }
-        });
-        let cnext = &cs[(s + 1) * bh..(s + 2) * bh];
-        let g = &gates[s * b * g4..(s + 1) * b * g4];
-        ops::for_rows(hnext, h, |r, hr| {
-            let o = &g[r * g4 + 3 * h..(r + 1) * g4];
-            let c = &cnext[r * h..(r + 1) * h];
-            for ((hv, &ov), &cv) in hr.iter_mut().zip(o).zip(c) {
+            for ((hv, &ov), &cv) in hr.iter_mut().zip(go.iter()).zip(cr.iter()) {
                 *hv = ov * tanh(cv);
             }
         });

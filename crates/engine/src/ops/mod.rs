@@ -70,6 +70,32 @@ pub fn for_rows2(
     }
 }
 
+/// Runs `f(row, a_row, b_row, c_row)` over matching rows of three buffers (row lengths `la`,
+/// `lb`, `lc`).
+#[allow(clippy::too_many_arguments)]
+pub fn for_rows3(
+    a: &mut [f32],
+    la: usize,
+    b: &mut [f32],
+    lb: usize,
+    c: &mut [f32],
+    lc: usize,
+    f: impl Fn(usize, &mut [f32], &mut [f32], &mut [f32]) + Sync + Send,
+) {
+    assert_eq!(a.len() / la, b.len() / lb, "for_rows3: row counts differ");
+    assert_eq!(a.len() / la, c.len() / lc, "for_rows3: row counts differ");
+    if a.len() + b.len() + c.len() < PAR_ELEMS {
+        a.chunks_mut(la).zip(b.chunks_mut(lb)).zip(c.chunks_mut(lc)).enumerate().for_each(|(i, ((x, y), z))| f(i, x, y, z));
+    } else {
+        a.par_chunks_mut(la)
+            .zip(b.par_chunks_mut(lb))
+            .zip(c.par_chunks_mut(lc))
+            .with_min_len(min_rows(la + lb + lc))
+            .enumerate()
+            .for_each(|(i, ((x, y), z))| f(i, x, y, z));
+    }
+}
+
 /// y[i] += x[i] for all i (parallel when large).
 pub fn add_assign(y: &mut [f32], x: &[f32]) {
     assert_eq!(y.len(), x.len());
