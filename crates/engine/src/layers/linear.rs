@@ -50,23 +50,36 @@ impl Linear {
     /// Like [`Linear::forward`], into a buffer kept by the caller (resized to (M, out)), so
     /// that a large output reuses memory that is already mapped and cached.
     pub fn forward_into(&self, x: &[f32], m: usize, y: &mut Vec<f32>) {
-        let (o, i) = (self.output(), self.input());
-        y.resize(m * o, 0.0);
-        ops::gemm(y, x, Trans::No, &self.weight.value, Trans::Yes, m, i, o, false);
+        self.forward_weight_into(x, m, y);
         if let Some(b) = &self.bias {
             let _t = crate::profile::scope("linear bias");
             ops::add_row_bias(y, &b.value);
         }
     }
 
+    /// y = x Wᵀ (M, out) without the bias, into a kept buffer (the bias left to the caller, e.g.
+    /// [`crate::loss::cross_entropy_biased`]).
+    pub fn forward_weight_into(&self, x: &[f32], m: usize, y: &mut Vec<f32>) {
+        let (o, i) = (self.output(), self.input());
+        y.resize(m * o, 0.0);
+        ops::gemm(y, x, Trans::No, &self.weight.value, Trans::Yes, m, i, o, false);
+    }
+
     /// dW += dyᵀ x, db += Σ dy; returns dx = dy W (M, in) when `need_dx`.
     pub fn backward(&mut self, x: &[f32], dy: &[f32], m: usize, need_dx: bool) -> Option<Vec<f32>> {
-        let (o, i) = (self.output(), self.input());
-        ops::gemm(&mut self.weight.grad, dy, Trans::Yes, x, Trans::No, o, m, i, true);
+        let o = self.output();
         if let Some(b) = &mut self.bias {
             let _t = crate::profile::scope("linear bias");
             ops::add_col_sums(&mut b.grad, dy, m, o);
         }
+        self.backward_weight(x, dy, m, need_dx)
+    }
+
+    /// [`Linear::backward`] without the bias gradient (for a caller that computes Σ dy in a
+    /// pass of its own, e.g. [`crate::loss::cross_entropy_biased`]).
+    pub fn backward_weight(&mut self, x: &[f32], dy: &[f32], m: usize, need_dx: bool) -> Option<Vec<f32>> {
+        let (o, i) = (self.output(), self.input());
+        ops::gemm(&mut self.weight.grad, dy, Trans::Yes, x, Trans::No, o, m, i, true);
         need_dx.then(|| {
             let mut dx = vec![0f32; m * i];
             ops::gemm(&mut dx, dy, Trans::No, &self.weight.value, Trans::No, m, o, i, false);

@@ -143,4 +143,27 @@ mod tests {
         let mut fresh = fresh;
         assert_eq!(run(&mut used, 4), run(&mut fresh, 4));
     }
+
+    /// A gates buffer handed back by `Rnn::recycle` leaves no trace in the next forward pass.
+    #[test]
+    fn recycled_gates_buffer_gives_fresh_results() {
+        let mut rng = geosparse_moduli::seed::rng(7, "recycle");
+        let cfg = RnnConfig { cell: CellKind::Lstm, input: 3, hidden: 6, layers: 2, bias: true, dropout: 0.0 };
+        let rnn = Rnn::new("rnn", cfg, &mut rng);
+        let b = 3;
+        let fwd = |rnn: &Rnn, t: usize, phase: f32| {
+            let x: Vec<f32> = (0..t * b * 3).map(|i| (i as f32 * 0.29 + phase).sin()).collect();
+            rnn.forward(&x, t, b, &State::zeros(&cfg, b), false, &mut geosparse_moduli::seed::rng(8, "recycle"))
+        };
+        let fresh = rnn.clone();
+        for t in [7, 5, 9] {
+            let first = fwd(&rnn, t, 1.0);
+            rnn.recycle(first);
+            let again = fwd(&rnn, t, 2.0);
+            let want = fwd(&fresh, t, 2.0);
+            assert_eq!(again.output(), want.output(), "T = {t}");
+            assert_eq!(again.layers[1].gates, want.layers[1].gates, "T = {t}");
+            rnn.recycle(again);
+        }
+    }
 }

@@ -89,6 +89,28 @@ pub struct RnnLayer {
     /// The LSTM backward's (T, B, 4H) pre-activation gradient buffer, kept between steps so
     /// that its 7 MB (word LM, H = 650) are not allocated and zeroed again each step.
     pub(crate) scratch: Vec<f32>,
+    /// A gates buffer handed back by [`Rnn::recycle`] for the next input projection.
+    spare: Spare,
+}
+
+/// A buffer shared behind `&self` (the forward pass borrows the layer immutably); a clone of
+/// the layer starts without one.
+#[derive(Debug, Default)]
+struct Spare(std::sync::Mutex<Vec<f32>>);
+
+impl Clone for Spare {
+    fn clone(&self) -> Self {
+        Spare::default()
+    }
+}
+
+impl Spare {
+    fn take(&self) -> Vec<f32> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+    fn put(&self, v: Vec<f32>) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = v;
+    }
 }
 
 /// The CSR copy of a pruned W_hh and the mask version its pattern was built from.
@@ -107,7 +129,9 @@ impl RnnLayer {
     /// out (T·B, G·H) = x W_ihᵀ + b_ih (+ b_hh when `with_hh_bias`).
     pub(crate) fn project_input(&self, x: &[f32], tb: usize, with_hh_bias: bool) -> Vec<f32> {
         let (gh, _) = self.dims();
-        let mut out = vec![0f32; tb * gh];
+        // every entry is overwritten below, so a recycled buffer needs no zeroing
+        let mut out = self.spare.take();
+        out.resize(tb * gh, 0.0);
         self.project_input_into(&mut out, x, tb, with_hh_bias);
         out
     }
@@ -343,7 +367,7 @@ impl Rnn {
                 let weight_hh = Param::uniform(&name("weight_hh"), &[gh, cfg.hidden], ParamKind::Weight, bound, rng);
                 let bias_ih = cfg.bias.then(|| Param::uniform(&name("bias_ih"), &[gh], ParamKind::Bias, bound, rng));
                 let bias_hh = cfg.bias.then(|| Param::uniform(&name("bias_hh"), &[gh], ParamKind::Bias, bound, rng));
-                RnnLayer { weight_ih, weight_hh, bias_ih, bias_hh, sparse: None, scratch: Vec::new() }
+                RnnLayer { weight_ih, weight_hh, bias_ih, bias_hh, sparse: None, scratch: Vec::new(), spare: Spare::default() }
             })
             .collect();
         Rnn { cfg, layers }
@@ -382,6 +406,17 @@ impl Rnn {
             caches.push(cache);
         }
         RnnCache { t, b, hidden: self.cfg.hidden, layers: caches }
+    }
+
+    /// Hands a finished cache's gates buffers back to the layers, so that the next forward pass
+    /// reuses them instead of allocating and zeroing them (7 MB per layer for the word LM's
+    /// LSTM 650). Optional: a cache that is simply dropped costs only the allocation.
+    pub fn recycle(&self, cache: RnnCache) {
+        for (layer, c) in self.layers.iter().zip(cache.layers) {
+            if !c.gates.is_empty() {
+                layer.spare.put(c.gates);
+            }
+        }
     }
 
     /// dout (T, B, H) on the last layer's outputs, optional gradient on the final state →

@@ -71,10 +71,12 @@ impl LmModel {
         let mut feats = cache.output().to_vec(); // (T·B, H)
         let d_out = Dropout::forward(&mut feats, p, rng);
         let mut z = std::mem::take(&mut self.logits);
-        self.decoder.forward_into(&feats, t * b, &mut z); // (T·B, V)
-        let out = loss::cross_entropy(&mut z, tgt, self.cfg.vocab, train);
+        self.decoder.forward_weight_into(&feats, t * b, &mut z); // (T·B, V) = feats W_decᵀ
+        // + the decoder bias, and its gradient, in the loss's own pass over the logits
+        let Param { value: bias, grad: bias_grad, .. } = self.decoder.bias.as_mut().expect("the LM decoder has a bias");
+        let out = loss::cross_entropy_biased(&mut z, Some(bias), tgt, self.cfg.vocab, train, Some(bias_grad));
         if train {
-            let mut dh = self.decoder.backward(&feats, &z, t * b, true).expect("dx");
+            let mut dh = self.decoder.backward_weight(&feats, &z, t * b, true).expect("dx");
             if let Some(d) = &d_out {
                 d.backward(&mut dh);
             }
@@ -86,6 +88,7 @@ impl LmModel {
             self.encoder.backward(inp, &dx);
         }
         self.logits = z;
+        self.rnn.recycle(cache);
         out
     }
 }
