@@ -87,7 +87,9 @@ pub fn cross_entropy_biased(logits: &mut [f32], bias: Option<&[f32]>, targets: &
     let inv_m = 1.0 / m as f32;
     let mut losses = vec![0f64; m];
     let mut hits = vec![0u8; m];
-    let work = |(blk, (zs, (ls, hs))): (usize, (&mut [f32], (&mut [f64], &mut [u8])))| -> Vec<f32> {
+    // a block of rows: its logits, losses and hits
+    type Block<'a> = (usize, (&'a mut [f32], (&'a mut [f64], &'a mut [u8])));
+    let work = |(blk, (zs, (ls, hs))): Block| -> Vec<f32> {
         let mut colsum = if sums { vec![0f32; v] } else { Vec::new() };
         for (i, ((z, l), h)) in zs.chunks_mut(v).zip(ls.iter_mut()).zip(hs.iter_mut()).enumerate() {
             if let Some(b) = bias {
