@@ -310,10 +310,9 @@ pub struct LayerCache {
     pub gates: Vec<f32>,
     /// GRU: W_hn h + b_hn (T, B, H).
     pub ghn: Vec<f32>,
-    /// Dropout applied to this layer's output before the next layer.
+    /// Dropout applied to this layer's output before the next layer (whose `x` holds the
+    /// result).
     pub drop: Option<Dropout>,
-    /// This layer's output after that dropout (the next layer's input); empty when no dropout.
-    pub dropped: Vec<f32>,
 }
 
 /// Everything the stack's backward pass needs.
@@ -386,11 +385,13 @@ impl Rnn {
         assert_eq!(x.len(), t * b * self.cfg.input, "rnn input is not (T={t}, B={b}, I={})", self.cfg.input);
         let bh = b * self.cfg.hidden;
         let mut caches: Vec<LayerCache> = Vec::with_capacity(self.layers.len());
+        // the layer below's output after its dropout, handed on (it becomes this layer's `x`)
+        let mut dropped: Option<Vec<f32>> = None;
         for (l, layer) in self.layers.iter().enumerate() {
-            let input: Vec<f32> = match caches.last() {
-                None => x.to_vec(),
-                Some(prev) if prev.drop.is_some() => prev.dropped.clone(),
-                Some(prev) => prev.hs[bh..].to_vec(),
+            let input: Vec<f32> = match (dropped.take(), caches.last()) {
+                (Some(d), _) => d,
+                (None, None) => x.to_vec(),
+                (None, Some(prev)) => prev.hs[bh..].to_vec(),
             };
             let h0 = s0.h_layer(l, bh);
             let mut cache = match self.cfg.cell {
@@ -401,7 +402,7 @@ impl Rnn {
             if train && l + 1 < self.layers.len() && self.cfg.dropout > 0.0 {
                 let mut out = cache.hs[bh..].to_vec();
                 cache.drop = Dropout::forward(&mut out, self.cfg.dropout, rng);
-                cache.dropped = out;
+                dropped = cache.drop.is_some().then_some(out);
             }
             caches.push(cache);
         }
