@@ -28,6 +28,10 @@ pub fn forward(layer: &RnnLayer, x: Vec<f32>, t: usize, b: usize, h0: &[f32], ac
         let (prev, cur) = hs.split_at_mut((s + 1) * bh);
         let prev = &prev[s * bh..];
         let cur = &mut cur[..bh];
+        if let (Some(p), Activation::Relu) = (&packed, act) {
+            p.gemm_relu(cur, prev, b, true); // cur (B, H) = max(0, cur + h_{s} W_hhᵀ)
+            continue;
+        }
         layer.recur(cur, prev, b, packed.as_ref()); // cur (B, H) += h_{s} W_hhᵀ
         match act {
             Activation::Relu => ops::for_rows(cur, h, |_, r| r.iter_mut().for_each(|v| *v = v.max(0.0))),

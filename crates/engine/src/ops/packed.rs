@@ -100,6 +100,16 @@ impl PackedB {
 
     /// C (m, n) (+)= A (m, k) · op(B).
     pub fn gemm(&self, c: &mut [f32], a: &[f32], m: usize, accumulate: bool) {
+        self.product(c, a, m, accumulate, false)
+    }
+
+    /// C = max(0, C (+) A · op(B)): the product with a ReLU applied as it is stored (an Elman
+    /// ReLU step without a pass of its own). Equal, bit for bit, to [`Self::gemm`] then ReLU.
+    pub fn gemm_relu(&self, c: &mut [f32], a: &[f32], m: usize, accumulate: bool) {
+        self.product(c, a, m, accumulate, true)
+    }
+
+    fn product(&self, c: &mut [f32], a: &[f32], m: usize, accumulate: bool, relu: bool) {
         let (k, n) = (self.k, self.n);
         assert_eq!(a.len(), m * k, "PackedB::gemm: A is not {m}×{k}");
         assert_eq!(c.len(), m * n, "PackedB::gemm: C is not {m}×{n}");
@@ -118,7 +128,7 @@ impl PackedB {
             for pi in p0..p1 {
                 // SAFETY: panel pi writes only columns pi·32 .. pi·32 + w of C's m rows; panel
                 // ranges are disjoint across tasks, and C outlives the scope below.
-                unsafe { self.panel(c_addr as *mut f32, a, m, pi, accumulate) };
+                unsafe { self.panel(c_addr as *mut f32, a, m, pi, accumulate, relu) };
             }
         };
         if threads <= 1 {
@@ -134,7 +144,7 @@ impl PackedB {
     ///
     /// # Safety
     /// `c` points to an (m, n) row-major buffer; no other thread touches this panel's columns.
-    unsafe fn panel(&self, c: *mut f32, a: &[f32], m: usize, pi: usize, accumulate: bool) {
+    unsafe fn panel(&self, c: *mut f32, a: &[f32], m: usize, pi: usize, accumulate: bool, relu: bool) {
         let (k, n) = (self.k, self.n);
         let j0 = pi * NR;
         let w = NR.min(n - j0);
@@ -147,7 +157,7 @@ impl PackedB {
             // SAFETY: rows i0..i1 of C, columns j0..j0+w, are inside the buffer.
             unsafe {
                 let cp = c.add(i0 * n + j0);
-                micro_dispatch(i1 - i0, k, rows, p, cp, n, w, accumulate);
+                micro_dispatch(i1 - i0, k, rows, p, cp, n, w, accumulate, relu);
             }
             i0 = i1;
         }
@@ -169,12 +179,14 @@ unsafe fn micro_dispatch(
     ldc: usize,
     w: usize,
     acc: bool,
+    relu: bool,
 ) {
     debug_assert!(a.len() == mr * k && p.len() == k * NR);
     macro_rules! go {
         ($($r:literal)*) => {
-            match mr {
-                $($r => unsafe { avx512::micro::<$r>(k, a.as_ptr(), p.as_ptr(), c, ldc, w, acc) },)*
+            match (mr, relu) {
+                $(($r, false) => unsafe { avx512::micro::<$r, false>(k, a.as_ptr(), p.as_ptr(), c, ldc, w, acc) },
+                  ($r, true) => unsafe { avx512::micro::<$r, true>(k, a.as_ptr(), p.as_ptr(), c, ldc, w, acc) },)*
                 _ => unreachable!("row block of {mr}"),
             }
         };
@@ -188,11 +200,12 @@ mod avx512 {
     use std::arch::x86_64::*;
 
     /// C (MR, w) (+)= A (MR, k) · P (k, 32)[:, ..w]; accumulators stay in registers over k.
+    /// With `RELU`, max(·, 0) is applied before the store.
     ///
     /// # Safety
     /// AVX-512F; pointers as in [`super::micro_dispatch`].
     #[target_feature(enable = "avx512f")]
-    pub unsafe fn micro<const MR: usize>(
+    pub unsafe fn micro<const MR: usize, const RELU: bool>(
         k: usize,
         a: *const f32,
         p: *const f32,
@@ -232,6 +245,12 @@ mod avx512 {
                     v0 = _mm512_add_ps(v0, _mm512_maskz_loadu_ps(m0, cp));
                     v1 = _mm512_add_ps(v1, _mm512_maskz_loadu_ps(m1, cp.add(16)));
                 }
+                if RELU {
+                    // as `f32::max(v, 0.0)`: a NaN lane becomes 0 (maxps returns its second
+                    // operand when either is NaN)
+                    v0 = _mm512_max_ps(v0, _mm512_setzero_ps());
+                    v1 = _mm512_max_ps(v1, _mm512_setzero_ps());
+                }
                 _mm512_mask_storeu_ps(cp, m0, v0);
                 _mm512_mask_storeu_ps(cp.add(16), m1, v1);
             }
@@ -242,7 +261,7 @@ mod avx512 {
 #[cfg(not(target_arch = "x86_64"))]
 mod avx512 {
     /// Never called: [`super::PackedB::new`] returns `None` off x86-64.
-    pub unsafe fn micro<const MR: usize>(
+    pub unsafe fn micro<const MR: usize, const RELU: bool>(
         _: usize,
         _: *const f32,
         _: *const f32,
@@ -320,6 +339,25 @@ mod tests {
         };
         assert_eq!(run(1), run(2));
         assert_eq!(run(1), run(3));
+    }
+
+    #[test]
+    fn relu_product_equals_product_then_relu() {
+        for (m, k, n, tb) in [(20, 300, 1000, Trans::Yes), (13, 70, 45, Trans::No), (200, 64, 96, Trans::Yes)] {
+            let (a, b) = (vals(m * k, 6), vals(k * n, 7));
+            let Some(p) = PackedB::new(&b, tb, k, n) else {
+                return;
+            };
+            for accumulate in [false, true] {
+                let c0 = vals(m * n, 8);
+                let (mut plain, mut fused) = (c0.clone(), c0.clone());
+                p.gemm(&mut plain, &a, m, accumulate);
+                plain.iter_mut().for_each(|v| *v = v.max(0.0));
+                p.gemm_relu(&mut fused, &a, m, accumulate);
+                assert_eq!(fused, plain, "{m}x{k}x{n} acc={accumulate}");
+                assert!(fused.contains(&0.0) && fused.iter().any(|&v| v > 0.0));
+            }
+        }
     }
 
     proptest! {
