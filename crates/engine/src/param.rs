@@ -175,6 +175,7 @@ pub trait Module {
     fn params_mut(&mut self) -> Vec<&mut Param>;
 
     fn zero_grad(&mut self) {
+        let _t = crate::profile::scope("zero grad");
         self.params_mut().into_iter().for_each(Param::zero_grad);
     }
 

@@ -24,10 +24,7 @@ pub fn forward(layer: &RnnLayer, x: Vec<f32>, t: usize, b: usize, h0: &[f32], c0
     let mut cs = vec![0f32; (t + 1) * bh];
     hs[..bh].copy_from_slice(h0);
     cs[..bh].copy_from_slice(c0);
-    let packed = {
-        let _p = crate::profile::scope("pack W_hh");
-        layer.pack_hh(b, t, false)
-    };
+    let packed = layer.pack_hh(b, t, false);
     for s in 0..t {
         let g = &mut gates[s * b * g4..(s + 1) * b * g4];
         layer.recur(g, &hs[s * bh..(s + 1) * bh], b, packed.as_ref()); // g (B, 4H) += h_s W_hhᵀ
@@ -73,12 +70,9 @@ pub fn backward(
     let h = layer.weight_hh.shape[1];
     let (bh, g4) = (b * h, 4 * h);
     // (T, B, 4H) pre-activation grads; the cell below writes every entry
-    let mut dgates = std::mem::take(&mut layer.scratch);
+    let mut dgates = layer.dgates.take();
     dgates.resize(t * b * g4, 0.0);
-    let packed = {
-        let _p = crate::profile::scope("pack W_hh");
-        layer.pack_hh(b, t, true)
-    };
+    let packed = layer.pack_hh(b, t, true);
     for s in (0..t).rev() {
         let g = &c.gates[s * b * g4..(s + 1) * b * g4];
         let cprev = &c.cs[s * bh..(s + 1) * bh];
@@ -111,7 +105,7 @@ pub fn backward(
         layer.recur_back(&mut dh, dg, b, false, packed.as_ref()); // dh_{s} = dg W_hh
     }
     let dx = layer.accumulate_grads(&c.x, &c.hs[..t * bh], &dgates, &dgates, t * b, need_dx);
-    layer.scratch = dgates;
+    layer.dgates.put(dgates);
     (dx, dh, dc)
 }
 
@@ -120,7 +114,7 @@ mod tests {
     use crate::layers::rnn::{CellKind, Rnn, RnnConfig, State};
     use crate::param::Module;
 
-    /// The backward's kept gradient buffer (`RnnLayer::scratch`) leaves no trace: a layer that
+    /// The backward's kept gradient buffer (`RnnLayer::dgates`) leaves no trace: a layer that
     /// has run a longer sequence gives the same gradients as a fresh one.
     #[test]
     fn reused_gradient_buffer_gives_fresh_results() {

@@ -88,15 +88,15 @@ pub struct RnnLayer {
     pub sparse: Option<SparseHh>,
     /// The LSTM backward's (T, B, 4H) pre-activation gradient buffer, kept between steps so
     /// that its 7 MB (word LM, H = 650) are not allocated and zeroed again each step.
-    pub(crate) scratch: Vec<f32>,
+    pub(crate) dgates: Spare,
     /// A gates buffer handed back by [`Rnn::recycle`] for the next input projection.
     spare: Spare,
 }
 
-/// A buffer shared behind `&self` (the forward pass borrows the layer immutably); a clone of
-/// the layer starts without one.
+/// A buffer kept between steps, reachable behind `&self` (the forward pass borrows the layer
+/// immutably); a clone of the layer starts without one.
 #[derive(Debug, Default)]
-struct Spare(std::sync::Mutex<Vec<f32>>);
+pub(crate) struct Spare(std::sync::Mutex<Vec<f32>>);
 
 impl Clone for Spare {
     fn clone(&self) -> Self {
@@ -105,10 +105,10 @@ impl Clone for Spare {
 }
 
 impl Spare {
-    fn take(&self) -> Vec<f32> {
+    pub(crate) fn take(&self) -> Vec<f32> {
         std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()))
     }
-    fn put(&self, v: Vec<f32>) {
+    pub(crate) fn put(&self, v: Vec<f32>) {
         *self.0.lock().unwrap_or_else(|e| e.into_inner()) = v;
     }
 }
@@ -159,6 +159,7 @@ impl RnnLayer {
         if self.sparse.is_some() || !ops::worth_packing(b, steps) {
             return None;
         }
+        let _p = crate::profile::scope("pack W_hh");
         let (gh, _) = self.dims();
         let hd = self.weight_hh.shape[1];
         let w = &self.weight_hh.value;
@@ -366,7 +367,7 @@ impl Rnn {
                 let weight_hh = Param::uniform(&name("weight_hh"), &[gh, cfg.hidden], ParamKind::Weight, bound, rng);
                 let bias_ih = cfg.bias.then(|| Param::uniform(&name("bias_ih"), &[gh], ParamKind::Bias, bound, rng));
                 let bias_hh = cfg.bias.then(|| Param::uniform(&name("bias_hh"), &[gh], ParamKind::Bias, bound, rng));
-                RnnLayer { weight_ih, weight_hh, bias_ih, bias_hh, sparse: None, scratch: Vec::new(), spare: Spare::default() }
+                RnnLayer { weight_ih, weight_hh, bias_ih, bias_hh, sparse: None, dgates: Spare::default(), spare: Spare::default() }
             })
             .collect();
         Rnn { cfg, layers }

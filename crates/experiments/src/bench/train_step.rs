@@ -85,10 +85,7 @@ pub fn run_case_pruned(case: &str, steps: usize, warmup: usize, pruned: Option<P
             let mut batch = NavBatch::uniform_targets(t, b, np);
             batch.v.iter_mut().for_each(|v| *v = (rng.random::<f32>() - 0.5) * 0.04);
             let mut step = || {
-                {
-                    let _z = geosparse_engine::profile::scope("zero grad");
-                    m.zero_grad();
-                }
+                m.zero_grad();
                 m.rnn.prepare_sparse(threshold);
                 m.loss_and_grad(&batch);
                 opt.step(m.params_mut());
@@ -108,10 +105,7 @@ pub fn run_case_pruned(case: &str, steps: usize, warmup: usize, pruned: Option<P
             let mut opt = Optimizer::new(OptimizerConfig::sgd(20.0));
             let mut drng = seed::rng(1, "dropout");
             let mut step = || {
-                {
-                    let _z = geosparse_engine::profile::scope("zero grad");
-                    m.zero_grad();
-                }
+                m.zero_grad();
                 m.rnn.prepare_sparse(threshold);
                 m.step(&ids[..t * b], &ids[b..], t, b, &mut state, true, &mut drng);
                 let coef = clip_coef(grad_norm(m.params().into_iter()), 0.25);
