@@ -30,9 +30,12 @@ use clap::{Parser, Subcommand};
 #[derive(Parser)]
 #[command(name = "geosparse", version, about, long_about = None)]
 struct Cli {
-    /// Worker threads for linear algebra and parallel loops (default: all cores).
+    /// Worker threads for linear algebra and parallel loops (default: all cores; at most 8 × the cores).
     #[arg(long, global = true)]
     threads: Option<usize>,
+    /// Skip the check that a run's estimated memory fits the memory available.
+    #[arg(long, global = true)]
+    no_memory_check: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -60,6 +63,18 @@ enum Command {
     Bench(cmd::bench::Args),
 }
 
+/// Parses the command line. Negative numbers are taken as values everywhere, so that
+/// `--neurons -1` is refused by the flag's own check ("-1 is not allowed; ...") instead of
+/// clap's "unexpected argument '-1'".
+fn parse() -> Cli {
+    use clap::{CommandFactory, FromArgMatches};
+    fn negatives(c: clap::Command) -> clap::Command {
+        c.allow_negative_numbers(true).mut_subcommands(negatives)
+    }
+    let matches = negatives(Cli::command()).get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+}
+
 fn main() {
     keep_freed_memory();
     // `geosparse ... | head` ends quietly instead of panicking on a closed pipe
@@ -67,10 +82,15 @@ fn main() {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
-    let cli = Cli::parse();
+    let cli = parse();
+    if cli.no_memory_check {
+        // SAFETY: set once before any other thread exists; sweep workers inherit it
+        unsafe { std::env::set_var(geosparse_experiments::memory::SKIP_VAR, "1") };
+    }
     if let Some(t) = cli.threads {
-        if t == 0 {
-            eprintln!("error: --threads: 0 is not allowed; give at least 1");
+        let max = geosparse_experiments::run::max_threads();
+        if t == 0 || t > max {
+            eprintln!("error: --threads: {t} is not allowed; give 1 to {max} (this machine has {} cores)", max / 8);
             std::process::exit(2);
         }
         let _ = rayon::ThreadPoolBuilder::new().num_threads(t).build_global();

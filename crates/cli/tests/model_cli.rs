@@ -210,18 +210,18 @@ fn pytorch_state_dicts_import_and_reproduce_pytorch_logits() {
     let run = d.path().join("ft");
     ok(&geosparse(&["--threads", "1", "train", "--config", cfg_path.to_str().unwrap(), "--out", run.to_str().unwrap(), "--no-plots", "--quiet", "--set", &format!("train.init_from={}", out.display()), "--set", "prune.kind=none", "--set", "penalty.lambda=0"]));
     // a bare nn.GRU state dict maps onto rnn.*, but this LSTM config does not fit it
-    let o = geosparse(&["import", fixture("torch_gru.safetensors").to_str().unwrap(), "--config", cfg_path.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    let o = geosparse(&["import", fixture("torch_gru.safetensors").to_str().unwrap(), "--config", cfg_path.to_str().unwrap(), "--out", out.to_str().unwrap(), "--force"]);
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("weight_ih_l0") && err.contains("expected shape"), "{err}");
     // an adding-problem GRU of its size takes it; the readout keeps its initialisation
     let add = d.path().join("add.toml");
     std::fs::write(&add, "[task]\nkind = \"adding\"\ncell = \"gru\"\nhidden = 8\nsequence = 5\neval_samples = 4\n").unwrap();
-    let o = geosparse(&["import", fixture("torch_gru.safetensors").to_str().unwrap(), "--config", add.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    let o = geosparse(&["import", fixture("torch_gru.safetensors").to_str().unwrap(), "--config", add.to_str().unwrap(), "--out", out.to_str().unwrap(), "--force"]);
     ok(&o);
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(text.contains("imported 4 tensors") && text.contains("kept from the seed's initialisation: readout.weight, readout.bias"), "{text}");
-    let o = geosparse(&["import", fixture("torch_gru.safetensors").to_str().unwrap(), "--config", add.to_str().unwrap(), "--out", out.to_str().unwrap(), "--strict"]);
+    let o = geosparse(&["import", fixture("torch_gru.safetensors").to_str().unwrap(), "--config", add.to_str().unwrap(), "--out", out.to_str().unwrap(), "--strict", "--force"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("readout.weight"));
 }

@@ -163,6 +163,33 @@ pub fn set_key(doc: &mut toml::Table, key: &str, value: &str) -> Result<(), Conf
     Ok(())
 }
 
+/// Refuses a float no f32 field can hold (e.g. 1e300, which would silently become inf).
+fn check_float_ranges(t: &toml::Table, prefix: &str) -> Result<(), ConfigError> {
+    for (k, v) in t {
+        let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+        match v {
+            toml::Value::Float(x) if x.is_finite() && x.abs() > f32::MAX as f64 => {
+                return Err(ConfigError(format!("{key}: {x:e} is out of range; the largest allowed magnitude is {:e}", f32::MAX)));
+            }
+            toml::Value::Table(inner) => check_float_ranges(inner, &key)?,
+            toml::Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    if let toml::Value::Table(inner) = item {
+                        check_float_ranges(inner, &format!("{key}[{i}]"))?;
+                    } else if let toml::Value::Float(x) = item
+                        && x.is_finite()
+                        && x.abs() > f32::MAX as f64
+                    {
+                        return Err(ConfigError(format!("{key}[{i}]: {x:e} is out of range; the largest allowed magnitude is {:e}", f32::MAX)));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 impl RunConfig {
     /// Parses, applies `--set` overrides, and validates.
     pub fn from_toml_str(text: &str, sets: &[String]) -> Result<RunConfig, ConfigError> {
@@ -174,9 +201,23 @@ impl RunConfig {
         // re-parse the (overridden) text so errors point at the line and key
         let text = toml::to_string(&doc).map_err(|e| ConfigError(format!("config: {e}")))?;
         let mut cfg: RunConfig = toml::from_str(&text).map_err(|e: toml::de::Error| ConfigError(format!("config: {}", e.to_string().trim_end())))?;
+        if !doc.contains_key("task") {
+            // an empty or comment-only file would otherwise start the paper-scale default task
+            return Err(ConfigError(format!(
+                "task: the config has no [task] table; say what to train, e.g. [task] kind = \"navigation\" (one of {})",
+                TaskConfig::KINDS.join(", ")
+            )));
+        }
+        check_float_ranges(&doc, "")?;
         cfg.validate()?;
         if let Ok(full) = cfg.penalty.regularizer.with_defaults() {
             cfg.penalty.regularizer = full;
+        }
+        // every default explicit in the saved config: an LM's embed = 0 means the hidden size
+        if let TaskConfig::Lm(c) = &mut cfg.task
+            && c.embed == 0
+        {
+            c.embed = c.hidden;
         }
         Ok(cfg)
     }
@@ -220,13 +261,78 @@ impl RunConfig {
             return e(format!("penalty.l1_other: {} is not allowed; must be >= 0", self.penalty.l1_other));
         }
         if self.penalty.lambda > 0.0 {
-            // resolve the geometry now (any N) so a bad space or inhibitor fails before work
-            self.penalty.regularizer.resolve(Some(2), 0).map_err(|err| ConfigError(format!("penalty.regularizer.{err}")))?;
+            // resolve the geometry now so a bad space, inhibitor or file fails before work; a
+            // points or distances file brings its own N, which must be the recurrent size
+            let reg = &self.penalty.regularizer;
+            let from_file = reg.points.is_some() || reg.distances.is_some();
+            let resolved = reg.resolve(if from_file { None } else { Some(2) }, 0).map_err(|err| ConfigError(format!("penalty.regularizer.{err}")))?;
+            let n = self.task.hidden();
+            if from_file && resolved.spec.neurons != n {
+                let field = if reg.points.is_some() { "points" } else { "distances" };
+                return e(format!(
+                    "penalty.regularizer.{field}: the file has {} rows, but task.hidden is {n}; it needs one row per recurrent neuron",
+                    resolved.spec.neurons
+                ));
+            }
+        }
+        if self.penalty.per_gate && self.task.gates() == 1 {
+            return e(format!(
+                "penalty.per_gate: true needs a gated cell (gru or lstm) with one R per gate block; the task's cell is {}",
+                self.task.cell_name()
+            ));
         }
         self.prune.validate("prune").map_err(ConfigError)?;
         if self.control.kind != ControlKind::None && !self.prune.prunes() {
             return e(format!("control.kind: {:?} retrains with the final mask, but prune.kind is \"none\" (no mask)", self.control.kind));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LM: &str = "[task]\nkind = \"lm\"\nhidden = 12\nlayers = 1\ncell = \"lstm\"\n";
+
+    #[test]
+    fn every_default_is_written_out() {
+        let c = RunConfig::from_toml_str(LM, &[]).unwrap();
+        let geosparse_tasks::config::TaskConfig::Lm(lm) = &c.task else { panic!() };
+        assert_eq!(lm.embed, 12, "embed = 0 means the hidden size, and the saved config says so");
+        assert!(c.to_toml().contains("embed = 12"));
+        let c = RunConfig::from_toml_str(LM, &["task.embed=5".into()]).unwrap();
+        let geosparse_tasks::config::TaskConfig::Lm(lm) = &c.task else { panic!() };
+        assert_eq!(lm.embed, 5);
+    }
+
+    #[test]
+    fn per_gate_needs_a_gated_cell() {
+        let e = RunConfig::from_toml_str("[task]\nkind = \"navigation\"\nhidden = 8\nplace_cells = 8\n[penalty]\nper_gate = true", &[]).unwrap_err();
+        assert!(e.0.contains("penalty.per_gate") && e.0.contains("elman-relu"), "{e}");
+        let e = RunConfig::from_toml_str(&format!("{LM}[penalty]\nper_gate = true"), &["task.cell=elman-tanh".into()]).unwrap_err();
+        assert!(e.0.contains("elman-tanh"), "{e}");
+        assert!(RunConfig::from_toml_str(&format!("{LM}[penalty]\nper_gate = true"), &[]).is_ok());
+    }
+
+    #[test]
+    fn out_of_range_floats_are_named() {
+        for (text, key) in [("[penalty]\nlambda = 1e300", "penalty.lambda"), ("[train]\nclip = -1e39", "train.clip"), ("[train]\noptimizer = { kind = \"sgd\", lr = 1e100 }", "train.optimizer.lr")] {
+            let e = RunConfig::from_toml_str(&format!("{LM}{text}"), &[]).unwrap_err();
+            assert!(e.0.contains(key) && e.0.contains("out of range"), "{e}");
+        }
+        assert!(RunConfig::from_toml_str(&format!("{LM}[penalty]\nlambda = 3e38"), &[]).is_ok());
+    }
+
+    #[test]
+    fn memory_estimates_grow_with_the_sizes() {
+        let small = RunConfig::from_toml_str(LM, &[]).unwrap();
+        let big = RunConfig::from_toml_str(LM, &["task.hidden=1300".into()]).unwrap();
+        let (a, b) = (crate::memory::run_estimate(&small), crate::memory::run_estimate(&big));
+        assert!(a > 0.0 && b > 5.0 * a, "{a} {b}");
+        // 4 gates × 1300² recurrent + 2 × 10 000 × 1300 embedding/decoder, 17 bytes each at least
+        assert!(b > 17.0 * (4.0 * 1300.0 * 1300.0 + 2.0e4 * 1300.0), "{b}");
+        assert!(crate::memory::check(1e30, "huge").unwrap_err().contains("needs about"));
+        assert!(crate::memory::check(1.0, "tiny").is_ok());
     }
 }

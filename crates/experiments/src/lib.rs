@@ -13,7 +13,9 @@
 
 pub mod bench;
 pub mod config;
+pub mod fuzz;
 pub mod import;
+pub mod memory;
 pub mod model_file;
 pub mod plot;
 pub mod report;

@@ -86,18 +86,20 @@ fn le_bytes_f32(v: &[f32]) -> Vec<u8> {
     v.iter().flat_map(|x| x.to_le_bytes()).collect()
 }
 
-/// The cell name of a task's recurrent layers.
-fn cell_name(cfg: &RunConfig) -> String {
-    use geosparse_tasks::config::TaskConfig;
-    match &cfg.task {
-        TaskConfig::Navigation(_) => "elman-relu".into(),
-        TaskConfig::Lm(c) => serde_json::to_value(c.cell).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(),
-        TaskConfig::Adding(c) => serde_json::to_value(c.cell).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(),
+/// Exports the trained model of a run folder (`model.safetensors` with its masks).
+/// Refuses an export target that is one of the run's own model or checkpoint files.
+pub fn check_export_target(run_dir: &Path, out: &Path) -> anyhow::Result<()> {
+    if let (Ok(o), Ok(r)) = (out.canonicalize(), run_dir.canonicalize())
+        && o.parent() == Some(r.as_path())
+        && o.file_name().is_some_and(|n| ["model.safetensors", "control.safetensors", "checkpoint.safetensors"].contains(&n.to_string_lossy().as_ref()))
+    {
+        bail!("--out: {} is the run's own {}; exporting over it would break the run, so write elsewhere", out.display(), o.file_name().unwrap_or_default().to_string_lossy());
     }
+    Ok(())
 }
 
-/// Exports the trained model of a run folder (`model.safetensors` with its masks).
 pub fn export(run_dir: &Path, out: &Path, format: Format) -> anyhow::Result<ExportStats> {
+    check_export_target(run_dir, out)?;
     let cfg_text = std::fs::read_to_string(run_dir.join("config.toml")).with_context(|| format!("{}: not a run folder (no config.toml)", run_dir.display()))?;
     let cfg: RunConfig = toml::from_str(&cfg_text).with_context(|| format!("{}/config.toml", run_dir.display()))?;
     let summary = Summary::read(run_dir)?;
@@ -148,7 +150,7 @@ pub fn export(run_dir: &Path, out: &Path, format: Format) -> anyhow::Result<Expo
         format: FORMAT.into(),
         version: VERSION,
         config: cfg.clone(),
-        cell: cell_name(&cfg),
+        cell: cfg.task.cell_name().to_string(),
         sparsity: train.sparsity,
         sparsity_per_tensor: train.sparsity_per_tensor,
         regularizers: summary.regularizers.clone(),
@@ -185,22 +187,34 @@ fn read_u32s(view: &safetensors::tensor::TensorView<'_>) -> Vec<u32> {
 /// config's corpus folder (a model trained elsewhere).
 pub fn load(path: &Path, data_dir: Option<PathBuf>) -> anyhow::Result<LoadedModel> {
     let bytes = std::fs::read(path).map_err(|e| bad(path, e))?;
-    let st = safetensors::SafeTensors::deserialize(&bytes).map_err(|e| bad(path, format!("not a valid safetensors file ({e})")))?;
-    let (_, header) = safetensors::SafeTensors::read_metadata(&bytes).map_err(|e| bad(path, e))?;
+    load_bytes(&bytes, path, data_dir)
+}
+
+/// [`load`] on the bytes of a model file (`path` names it in messages).
+pub fn load_bytes(bytes: &[u8], path: &Path, data_dir: Option<PathBuf>) -> anyhow::Result<LoadedModel> {
+    let st = safetensors::SafeTensors::deserialize(bytes).map_err(|e| bad(path, format!("not a valid safetensors file ({e})")))?;
+    let (_, header) = safetensors::SafeTensors::read_metadata(bytes).map_err(|e| bad(path, e))?;
     let md = header.metadata().clone().unwrap_or_default();
     let text = md.get("geosparse_model").ok_or_else(|| bad(path, "no geosparse_model header: not a file written by `geosparse export` (a --format torch file holds plain PyTorch tensors)"))?;
     let mut meta: ModelMeta = serde_json::from_str(text).map_err(|e| bad(path, format!("geosparse_model header: {e}")))?;
     if meta.format != FORMAT || meta.version != VERSION {
         bail!("{}: format {} version {} is not supported (this geosparse reads {FORMAT} version {VERSION})", path.display(), meta.format, meta.version);
     }
-    if let (Some(d), geosparse_tasks::config::TaskConfig::Lm(c)) = (data_dir, &mut meta.config.task) {
-        c.data_dir = d;
+    match (data_dir, &mut meta.config.task) {
+        (Some(d), geosparse_tasks::config::TaskConfig::Lm(c)) => c.data_dir = d,
+        (Some(_), t) => bail!("--data-dir: a corpus folder applies to a language model; this model is {} (its data is generated from the config)", t.kind()),
+        (None, _) => {}
     }
     meta.config.validate().map_err(|e| bad(path, format!("embedded config: {e}")))?;
+    let expected_cell = meta.config.task.cell_name();
+    if meta.cell != expected_cell {
+        bail!("{}: the header's cell '{}' is not the embedded config's '{expected_cell}' (cells: {})", path.display(), meta.cell, geosparse_tasks::cell::Cell::ALL.map(|c| c.name()).join(", "));
+    }
     let declared: u64 = meta.tensors.values().map(|t| t.shape.iter().map(|&s| s as u64).product::<u64>()).sum::<u64>().max(meta.config.task.size_estimate());
     if declared > MAX_PARAMS {
         bail!("{}: the header declares {declared} parameters, more than the {MAX_PARAMS} this loader accepts", path.display());
     }
+    crate::memory::check_run(&meta.config).map_err(|e| bad(path, format!("embedded config: {e}")))?;
     let mut task = meta.config.task.build(meta.config.seed).map_err(|e| bad(path, format!("embedded config: {e}")))?;
     let mut seen: Vec<String> = Vec::new();
     let mut csrs = BTreeMap::new();
@@ -227,6 +241,11 @@ pub fn load(path: &Path, data_dir: Option<PathBuf>) -> anyhow::Result<LoadedMode
                 if vals.dtype() != Dtype::F32 || ptr.dtype() != Dtype::U32 {
                     bail!("{}: '{}': values must be F32 and row_ptr U32", path.display(), p.name);
                 }
+                for (n, v) in names.iter().zip([&vals, &idx, &ptr]) {
+                    if v.shape().len() != 1 {
+                        bail!("{}: tensor '{n}': a CSR part must be 1-D, found shape {:?}", path.display(), v.shape());
+                    }
+                }
                 let idx_u32: Vec<u32> = match idx.dtype() {
                     Dtype::U16 => idx.data().chunks_exact(2).map(|b| u16::from_le_bytes([b[0], b[1]]) as u32).collect(),
                     Dtype::U32 => read_u32s(&idx),
@@ -251,7 +270,40 @@ pub fn load(path: &Path, data_dir: Option<PathBuf>) -> anyhow::Result<LoadedMode
     if let Some(extra) = st.names().into_iter().find(|n| !seen.iter().any(|s| s == n)) {
         bail!("{}: tensor '{extra}' does not belong to this model", path.display());
     }
+    check_finite(path, &*task)?;
     Ok(LoadedModel { meta, task, csr: csrs })
+}
+
+/// Refuses a model with a NaN or infinite weight (it would evaluate to NaN, or worse, be
+/// swallowed by a ReLU or a pruned entry).
+fn check_finite(path: &Path, task: &dyn Task) -> anyhow::Result<()> {
+    for p in task.params() {
+        if let Some(i) = p.value.iter().position(|x| !x.is_finite()) {
+            bail!("{}: tensor '{}' holds {} at entry {i}; a model's weights must be finite numbers", path.display(), p.name, p.value[i]);
+        }
+    }
+    Ok(())
+}
+
+/// Loads a geosparse checkpoint — a `geosparse import`ed PyTorch model, or a run's
+/// `model.safetensors` / `checkpoint.safetensors` — into the model of `cfg`, for evaluation.
+pub fn load_checkpoint(path: &Path, cfg: &RunConfig) -> anyhow::Result<LoadedModel> {
+    crate::memory::check_run(cfg).map_err(|e| anyhow::anyhow!("--config: {e}"))?;
+    let ck = checkpoint::load(path).map_err(|e| bad(path, e))?;
+    let mut task = cfg.task.build(cfg.seed).map_err(|e| anyhow::anyhow!("--config: {e}"))?;
+    ck.restore_params(task.params_mut()).map_err(|e| bad(path, e))?;
+    check_finite(path, &*task)?;
+    let meta = ModelMeta {
+        format: FORMAT.into(),
+        version: VERSION,
+        config: cfg.clone(),
+        cell: cfg.task.cell_name().to_string(),
+        sparsity: 0.0,
+        sparsity_per_tensor: BTreeMap::new(),
+        regularizers: Vec::new(),
+        tensors: BTreeMap::new(),
+    };
+    Ok(LoadedModel { meta, task, csr: BTreeMap::new() })
 }
 
 /// The sparsity of the loaded model over its masked tensors.

@@ -65,7 +65,8 @@ pub fn dir_state(path: &Path) -> Result<DirState, IoError> {
         Err(e) => Err(IoError::io(path, e)),
         Ok(m) if !m.is_dir() => Ok(DirState::NotADirectory),
         Ok(_) => {
-            let mut it = fs::read_dir(path).map_err(|e| IoError::io(path, e))?;
+            // a left-over lock file (see `lock`) is not content
+            let mut it = fs::read_dir(path).map_err(|e| IoError::io(path, e))?.filter(|e| e.as_ref().map_or(true, |e| e.file_name() != crate::lock::LOCK_FILE));
             Ok(if it.next().is_some() { DirState::NonEmpty } else { DirState::Empty })
         }
     }

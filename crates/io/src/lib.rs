@@ -17,6 +17,7 @@
 //! ```
 
 mod atomic;
+pub mod lock;
 pub mod npy;
 
 pub use atomic::{AtomicDir, DirState, atomic_write, dir_state};

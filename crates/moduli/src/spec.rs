@@ -189,6 +189,30 @@ pub struct Resolved {
     pub(crate) distances: Option<Vec<f32>>,
 }
 
+/// A distance file must describe distances: no rows missing, zero on the diagonal, symmetric,
+/// and not all zero (which would make R constant).
+fn check_metric(d: &[f32], n: usize, file: &std::path::Path) -> Result<(), ModuliError> {
+    let bad = |what: String, allowed: &str| Err(ModuliError::invalid("distances", format!("{}: {what}", file.display()), allowed.to_string()));
+    if n == 0 {
+        return bad("an empty matrix".into(), "an N × N matrix with N >= 1 (one row per neuron)");
+    }
+    for i in 0..n {
+        if d[i * n + i] != 0.0 {
+            return bad(format!("entry ({i}, {i}) = {}", d[i * n + i]), "a neuron's distance to itself must be 0");
+        }
+        for j in 0..i {
+            let (a, b) = (d[i * n + j], d[j * n + i]);
+            if (a - b).abs() > 1e-5 * a.abs().max(b.abs()).max(1.0) {
+                return bad(format!("entry ({i}, {j}) = {a} but ({j}, {i}) = {b}"), "distances must be symmetric");
+            }
+        }
+    }
+    if n > 1 && d.iter().all(|&x| x == 0.0) {
+        return bad("every entry is 0".into(), "distinct neurons need distances > 0 somewhere (all zero makes R constant)");
+    }
+    Ok(())
+}
+
 fn positive(field: &'static str, v: f64) -> Result<f64, ModuliError> {
     if v.is_finite() && v > 0.0 { Ok(v) } else { Err(ModuliError::invalid(field, v, "must be a finite number > 0")) }
 }
@@ -230,6 +254,9 @@ impl RegularizerSpec {
             let (shape, mut data) = geosparse_io::npy::read_f32(file).map_err(|e| ModuliError::File(format!("points: {e}")))?;
             let space = geometry.space().expect("points imply a metric space");
             let k = space.coord_dim();
+            if shape.first() == Some(&0) {
+                return Err(ModuliError::invalid("points", format!("{} with shape {:?}", file.display(), shape), "the file holds no points; it needs one row per neuron"));
+            }
             if shape.len() != 2 || shape[1] != k {
                 return Err(ModuliError::invalid(
                     "points",
@@ -255,6 +282,7 @@ impl RegularizerSpec {
                     "distances must be finite and >= 0",
                 ));
             }
+            check_metric(&data, shape[0], file)?;
             distances = Some(data);
             Some(shape[0])
         } else {

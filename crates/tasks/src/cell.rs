@@ -19,6 +19,19 @@ pub enum Cell {
 }
 
 impl Cell {
+    /// Every cell by its config name.
+    pub const ALL: [Cell; 4] = [Cell::Lstm, Cell::Gru, Cell::ElmanTanh, Cell::ElmanRelu];
+
+    /// The config name (`"lstm"`, `"gru"`, `"elman-tanh"`, `"elman-relu"`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Cell::Lstm => "lstm",
+            Cell::Gru => "gru",
+            Cell::ElmanTanh => "elman-tanh",
+            Cell::ElmanRelu => "elman-relu",
+        }
+    }
+
     pub fn kind(self) -> CellKind {
         match self {
             Cell::Lstm => CellKind::Lstm,

@@ -29,6 +29,9 @@ impl Default for TaskConfig {
 }
 
 impl TaskConfig {
+    /// The values of `kind`.
+    pub const KINDS: [&'static str; 3] = ["navigation", "lm", "adding"];
+
     pub fn kind(&self) -> &'static str {
         match self {
             TaskConfig::Navigation(_) => "navigation",
@@ -58,6 +61,70 @@ impl TaskConfig {
                 g * c.layers as u64 * (sq(c.hidden, e) + sq(c.hidden, c.hidden))
             }
             TaskConfig::Adding(c) => c.cell.kind().gates() as u64 * sq(c.hidden, c.hidden + 2),
+        }
+    }
+
+    /// The recurrent size N of every recurrent matrix (one per layer).
+    pub fn hidden(&self) -> usize {
+        match self {
+            TaskConfig::Navigation(c) => c.hidden,
+            TaskConfig::Lm(c) => c.hidden,
+            TaskConfig::Adding(c) => c.hidden,
+        }
+    }
+
+    /// Gate blocks of the recurrent cell (1 for Elman, 3 for GRU, 4 for LSTM).
+    pub fn gates(&self) -> usize {
+        match self {
+            TaskConfig::Navigation(_) => 1,
+            TaskConfig::Lm(c) => c.cell.kind().gates(),
+            TaskConfig::Adding(c) => c.cell.kind().gates(),
+        }
+    }
+
+    /// The cell's config name (navigation always runs `elman-relu`).
+    pub fn cell_name(&self) -> &'static str {
+        match self {
+            TaskConfig::Navigation(_) => "elman-relu",
+            TaskConfig::Lm(c) => c.cell.name(),
+            TaskConfig::Adding(c) => c.cell.name(),
+        }
+    }
+
+    /// A rough upper estimate of the bytes a run of this config holds at once (bytes, as f64 so
+    /// that absurd sizes cannot overflow): parameters with their gradient, optimizer moments and
+    /// mask; the held-out sets; one training and one evaluation batch with their activations.
+    /// A language model's vocabulary is not known before its corpus is read: 10 000 words
+    /// (Penn Treebank) is assumed. Checked before anything is allocated.
+    pub fn memory_estimate(&self) -> f64 {
+        const F: f64 = 4.0; // bytes of an f32
+        const PER_PARAM: f64 = 4.0 * F + 1.0; // value, gradient, two moments, mask
+        let f = |x: usize| x as f64;
+        match self {
+            TaskConfig::Navigation(c) => {
+                let (h, np, t) = (f(c.hidden), f(c.place_cells), f(c.sequence));
+                let params = h * h + 2.0 * h * np + 2.0 * h + np;
+                // inputs, positions and place-cell targets of a batch of b trajectories
+                let data = |b: f64| b * t * (np + 4.0) * F + b * np * F;
+                // hidden states, pre-activations and their gradients; logits, softmax, gradient
+                let acts = |b: f64| b * t * (3.0 * h + 3.0 * np) * F;
+                params * PER_PARAM + f(c.eval_batches) * data(f(c.eval_batch_size)) + data(f(c.batch)) + acts(f(c.batch)) + acts(f(c.eval_batch_size))
+            }
+            TaskConfig::Lm(c) => {
+                let vocab = 10_000.0;
+                let (h, g, l) = (f(c.hidden), f(c.cell.kind().gates()), f(c.layers));
+                let e = if c.embed == 0 { h } else { f(c.embed) };
+                let params = vocab * e + vocab * h + vocab + g * h * (e + h + 2.0) + (l - 1.0).max(0.0) * g * h * (2.0 * h + 2.0);
+                let acts = |b: f64| b * f(c.bptt) * (3.0 * g * h * l + 2.0 * vocab + e) * F;
+                params * PER_PARAM + acts(f(c.batch)) + acts(f(c.eval_batch))
+            }
+            TaskConfig::Adding(c) => {
+                let (h, g, t) = (f(c.hidden), f(c.cell.kind().gates()), f(c.sequence));
+                let params = g * h * (h + 4.0) + h + 1.0;
+                let data = (f(c.samples_per_epoch) + 2.0 * f(c.eval_samples)) * t * 2.0 * F;
+                let acts = |b: f64| b * t * 3.0 * g * h * F;
+                params * PER_PARAM + data + acts(f(c.batch)) + acts(f(c.eval_samples))
+            }
         }
     }
 

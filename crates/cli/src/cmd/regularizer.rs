@@ -50,12 +50,16 @@ pub struct Args {
     /// Inhibitor amplitude (constant: its value).
     #[arg(long, allow_negative_numbers = true)]
     amplitude: Option<f64>,
+    /// Width of gauss, amplitude·exp(−d²/width) (default 3), and of dog's first Gaussian (default 5).
     #[arg(long, allow_negative_numbers = true)]
     width: Option<f64>,
+    /// Width of dog's second, subtracted Gaussian: amplitude·(exp(−d²/width) − exp(−d²/width2)) (default 0.25).
     #[arg(long, allow_negative_numbers = true)]
     width2: Option<f64>,
+    /// Ripple's offset: offset + amplitude·cos(frequency·d) (default 50).
     #[arg(long, allow_negative_numbers = true)]
     offset: Option<f64>,
+    /// Ripple's frequency: offset + amplitude·cos(frequency·d) (default 2).
     #[arg(long, allow_negative_numbers = true)]
     frequency: Option<f64>,
 }
@@ -86,6 +90,11 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         permute: a.permute,
         compat_l1_inverted: false,
     };
+    if let Some(n) = neurons {
+        // distances, R and a shuffle buffer: three N × N f32 matrices
+        let need = 3.0 * 4.0 * (n as f64) * (n as f64);
+        geosparse_experiments::memory::check(need, &format!("--neurons {n}")).map_err(user)?;
+    }
     let resolved = spec.resolve(neurons, a.seed).map_err(|e| user(format!("--{e}")))?;
     geosparse_experiments::regularizer_dir::check_out_dir(&a.out, a.force).map_err(user)?;
     let t = std::time::Instant::now();

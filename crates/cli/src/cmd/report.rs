@@ -31,7 +31,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     let opts = ReportOptions { by: a.by, metric: a.metric, out: a.out.clone() };
     let r = report(&a.dirs, &opts).map_err(|e| {
         let m = format!("{e:#}");
-        if m.starts_with("--metric") || m.starts_with("no run folders") { user(m) } else { e }
+        if m.starts_with("--metric") || m.starts_with("--by") || m.starts_with("no run folders") { user(m) } else { e }
     })?;
     println!("{}", r.markdown);
     let out = a.out.unwrap_or_else(|| a.dirs[0].join("report"));

@@ -2,7 +2,9 @@
 //! (`--index I`, for Slurm job arrays and Kubernetes indexed jobs).
 
 use super::user;
+use geosparse_experiments::memory;
 use geosparse_experiments::sweep::{self, spec::SweepSpec};
+use geosparse_io::lock::lock_dir;
 use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]
@@ -25,6 +27,9 @@ pub struct Args {
     /// Run only grid point I (0-based), e.g. $SLURM_ARRAY_TASK_ID or $JOB_COMPLETION_INDEX.
     #[arg(long)]
     index: Option<usize>,
+    /// Write into a folder that holds another sweep (its runs stay; its index is replaced).
+    #[arg(long)]
+    force: bool,
 }
 
 pub fn run(a: Args, threads: Option<usize>) -> anyhow::Result<()> {
@@ -44,10 +49,19 @@ pub fn run(a: Args, threads: Option<usize>) -> anyhow::Result<()> {
     if a.jobs == 0 {
         return Err(user("--jobs: 0 is not allowed; run at least 1 worker"));
     }
+    sweep::check_out(&out, &spec.file.name, a.force).map_err(user)?;
+    // the largest run must fit in memory (each worker checks its own run again)
+    if let Some(p) = grid.iter().max_by(|x, y| memory::run_estimate(&x.config).total_cmp(&memory::run_estimate(&y.config))) {
+        memory::check_run(&p.config).map_err(|e| user(format!("run {} ({}): {e}", p.index, p.label)))?;
+    }
+    // one local sweep per folder (workers of a cluster job array lock only their run folders)
+    std::fs::create_dir_all(&out).map_err(|e| user(format!("--out {}: {e}", out.display())))?;
+    let _lock = if a.index.is_none() { Some(lock_dir(&out).map_err(|e| user(format!("--out {e}")))?) } else { None };
     sweep::write_index(&out, &spec.file.name, &grid)?;
     if let Some(i) = a.index {
         let p = grid.get(i).ok_or_else(|| user(format!("--index: {i} is out of range; the sweep has {} runs (0..{})", grid.len(), grid.len().saturating_sub(1))))?;
-        match sweep::run_point(p, &out, threads, false)? {
+        let result = sweep::run_point(p, &out, threads, false).map_err(|e| if e.downcast_ref::<geosparse_experiments::run::Refused>().is_some() { user(format!("{e:#}")) } else { e })?;
+        match result {
             None => println!("run {i} ({}) already finished", p.label),
             Some(s) => println!("run {i} ({}) {:?}", p.label, s.status),
         }

@@ -49,6 +49,18 @@ fn fresh(base: PathBuf) -> PathBuf {
     (2..).map(|i| PathBuf::from(format!("{}-{i}", base.display()))).find(|p| !p.exists()).expect("unbounded")
 }
 
+/// The run folder named by a config's `name` under runs/: one plain path component.
+fn folder_name(name: &str) -> anyhow::Result<&str> {
+    if name.is_empty() {
+        return Ok("run");
+    }
+    let plain = !name.contains(['/', '\\']) && name != "." && name != ".." && !name.starts_with('.');
+    if !plain {
+        return Err(user(format!("name: '{name}' cannot name a folder under runs/ (no '/', '\\' or leading '.'); rename the run or give --out")));
+    }
+    Ok(name)
+}
+
 pub fn run(a: Args, threads: Option<usize>) -> anyhow::Result<()> {
     let demo = a.config.is_none() && !a.resume;
     let cfg = match (&a.config, a.resume, &a.out) {
@@ -64,7 +76,7 @@ pub fn run(a: Args, threads: Option<usize>) -> anyhow::Result<()> {
     let out = match a.out.clone() {
         Some(o) => o,
         None if demo => fresh(PathBuf::from("runs/navigation-demo")),
-        None => PathBuf::from("runs").join(if cfg.name.is_empty() { "run" } else { &cfg.name }),
+        None => PathBuf::from("runs").join(folder_name(&cfg.name)?),
     };
     if demo {
         eprintln!("geosparse train: no --config given, running the built-in navigation demo into {}", out.display());
@@ -85,15 +97,8 @@ pub fn run(a: Args, threads: Option<usize>) -> anyhow::Result<()> {
         println!("{p}: geosparse train --resume --out {}", out.display());
         return Ok(());
     }
-    let summary = result.map_err(|e| {
-        // a refused folder or config is the user's to fix; anything else is a failure
-        let msg = format!("{e:#}");
-        if msg.starts_with("--out") || msg.starts_with("--resume") || msg.starts_with("--force") || msg.starts_with("prune.tensors") || msg.starts_with("penalty") {
-            user(msg)
-        } else {
-            e
-        }
-    })?;
+    // a refused folder or config is the user's to fix; anything else is a failure
+    let summary = result.map_err(|e| if e.downcast_ref::<run::Refused>().is_some() { user(format!("{e:#}")) } else { e })?;
     let primary = summary.primary_metric.clone();
     if let Some(t) = &summary.train {
         println!(

@@ -16,7 +16,7 @@ use std::path::Path;
 /// Writes `plots/curves.png`, `plots/weights_vs_distance.png`, `plots/connections.png`.
 pub fn write_all(dir: &Path, metrics: &Metrics, init: &dyn Task, trained: &dyn Task, regs: &[(String, Regularizer)], primary: &str) -> anyhow::Result<()> {
     let pdir = dir.join("plots");
-    std::fs::create_dir_all(&pdir)?;
+    std::fs::create_dir_all(&pdir).map_err(|e| anyhow::anyhow!("{}: {e}", pdir.display()))?;
     atomic_write(&pdir.join("curves.png"), &curves(metrics, primary)?)?;
     if let Some((param, reg)) = regs.first() {
         let w0 = init.params().into_iter().find(|p| &p.name == param).map(|p| p.value.clone());
@@ -59,7 +59,7 @@ fn curves(metrics: &Metrics, primary: &str) -> anyhow::Result<Vec<u8>> {
                 .y_label_area_size(60)
                 .build_cartesian_2d(x0..x1.max(x0 + 1.0), y0..y1)
                 .map_err(err("curves"))?;
-            c.configure_mesh().x_desc("epoch (training, then control)").draw().map_err(err("curves"))?;
+            c.configure_mesh().x_desc(if control_from.is_some() { "epoch (training, then control)" } else { "epoch" }).draw().map_err(err("curves"))?;
             c.draw_series(LineSeries::new(xs.iter().zip(ys).filter(|(_, y)| y.is_finite()).map(|(x, y)| (*x, *y)), BLUE.stroke_width(2)))
                 .map_err(err("curves"))?
                 .label(if k == 0 { "train" } else { "val" })
@@ -162,6 +162,18 @@ fn nearest_image(space: &dyn Space, spec: &geosparse_moduli::spec::Geometry, a: 
     }
 }
 
+/// The figure's axes: the whole chart of a bounded space, else a square around the points.
+fn chart_square(space: &dyn geosparse_moduli::space::Space, pts: &[[f64; 2]]) -> [(f64, f64); 2] {
+    if let Some(b) = space.chart_bounds() {
+        return b;
+    }
+    let (x0, x1) = range(pts.iter().map(|p| p[0]));
+    let (y0, y1) = range(pts.iter().map(|p| p[1]));
+    let half = 0.5 * (x1 - x0).max(y1 - y0);
+    let (cx, cy) = (0.5 * (x0 + x1), 0.5 * (y0 + y1));
+    [(cx - half, cx + half), (cy - half, cy + half)]
+}
+
 fn connections(param: &str, reg: &Regularizer, w: &[f32], mask: Option<&[u8]>) -> anyhow::Result<Vec<u8>> {
     let (space, emb) = (reg.space().expect("checked").clone(), reg.embedding().expect("checked"));
     let n = reg.neurons();
@@ -174,8 +186,7 @@ fn connections(param: &str, reg: &Regularizer, w: &[f32], mask: Option<&[u8]>) -
     let total = edges.len();
     edges.sort_by(|a, b| b.0.total_cmp(&a.0));
     edges.truncate(3000);
-    let (x0, x1) = range(pts.iter().map(|p| p[0]));
-    let (y0, y1) = range(pts.iter().map(|p| p[1]));
+    let [(x0, x1), (y0, y1)] = chart_square(space.as_ref(), &pts);
     let axes = space.chart_axes();
     let wmax = edges.first().map_or(1.0, |e| e.0 as f64);
     png(900, 900, |root| {

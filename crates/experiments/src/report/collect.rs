@@ -32,12 +32,13 @@ pub struct RunRecord {
     pub metrics: Vec<Record>,
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
     if dir.join("summary.json").is_file() {
         out.push(dir.to_path_buf());
         return Ok(());
     }
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.is_dir()).collect();
+    let read = std::fs::read_dir(dir).map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?;
+    let mut entries: Vec<PathBuf> = read.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.is_dir()).collect();
     entries.sort();
     for e in entries {
         walk(&e, out)?;
@@ -53,7 +54,7 @@ pub fn collect(dirs: &[PathBuf]) -> anyhow::Result<Vec<RunRecord>> {
         if !d.is_dir() {
             anyhow::bail!("{}: not a folder", d.display());
         }
-        walk(d, &mut found).map_err(|e| anyhow::anyhow!("{}: {e}", d.display()))?;
+        walk(d, &mut found)?;
     }
     found.sort();
     found

@@ -14,26 +14,45 @@ use std::path::Path;
 
 type Series = Vec<(String, Vec<(f64, f64, f64)>)>; // (label, [(x, mean, std)])
 
+/// One figure: its file stem, texts, error bars or bands, and the x range it may show.
+struct Chart<'a> {
+    stem: &'a str,
+    title: String,
+    xdesc: &'a str,
+    ydesc: &'a str,
+    /// Error bars (true) or ± std bands (false).
+    bars: bool,
+    /// Bounds of the x axis (e.g. a pruned fraction lies in [0, 1]).
+    xlim: Option<(f64, f64)>,
+}
+
 fn colour(i: usize) -> RGBColor {
     let c = Palette99::pick(i).to_rgba();
     RGBColor(c.0, c.1, c.2)
 }
 
 /// Draws error-bar / band series on one chart.
-fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, title: &str, xdesc: &str, ydesc: &str, series: &Series, bars: bool) -> anyhow::Result<()>
+fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &Chart, series: &Series) -> anyhow::Result<()>
 where
     DB::ErrorType: 'static,
 {
+    let &Chart { ref title, xdesc, ydesc, bars, xlim, .. } = chart;
+    let title = title.as_str();
     area.fill(&WHITE).map_err(err(title))?;
     let (x0, x1) = range(series.iter().flat_map(|s| s.1.iter().map(|p| p.0)));
     let (y0, y1) = range(series.iter().flat_map(|s| s.1.iter().flat_map(|p| [p.1 - p.2, p.1 + p.2])));
     let pad = 0.05 * (x1 - x0);
+    // a bounded axis (a pruned fraction) never shows values it cannot take
+    let (xa, xb) = match xlim {
+        Some((lo, hi)) => ((x0 - pad).max(lo), (x1 + pad).min(hi)),
+        None => (x0 - pad, x1 + pad),
+    };
     let mut c = ChartBuilder::on(area)
         .caption(title, ("sans-serif", 20))
         .margin(15)
         .x_label_area_size(40)
         .y_label_area_size(70)
-        .build_cartesian_2d(x0 - pad..x1 + pad, (y0 - 0.05 * (y1 - y0)).min(y0)..y1 + 0.05 * (y1 - y0))
+        .build_cartesian_2d(xa..xb, (y0 - 0.05 * (y1 - y0)).min(y0)..y1 + 0.05 * (y1 - y0))
         .map_err(err(title))?;
     c.configure_mesh().x_desc(xdesc).y_desc(ydesc).draw().map_err(err(title))?;
     for (i, (label, pts)) in series.iter().enumerate() {
@@ -55,20 +74,21 @@ where
 }
 
 /// Writes `<stem>.png` and `<stem>.svg`.
-fn both(dir: &Path, stem: &str, title: &str, xdesc: &str, ydesc: &str, series: &Series, bars: bool) -> anyhow::Result<()> {
+fn both(dir: &Path, chart: &Chart, series: &Series) -> anyhow::Result<()> {
+    let (stem, title) = (chart.stem, chart.title.as_str());
     ensure_font();
     let (w, h) = (1200u32, 760u32);
     let mut rgb = vec![0u8; (w * h * 3) as usize];
     {
         let root = BitMapBackend::with_buffer(&mut rgb, (w, h)).into_drawing_area();
-        draw(&root, title, xdesc, ydesc, series, bars)?;
+        draw(&root, chart, series)?;
         root.present().map_err(err(title))?;
     }
     atomic_write(&dir.join(format!("{stem}.png")), &crate::plot::regularizer::encode_png(&rgb, w, h)?)?;
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
-        draw(&root, title, xdesc, ydesc, series, bars)?;
+        draw(&root, chart, series)?;
         root.present().map_err(err(title))?;
     }
     atomic_write(&dir.join(format!("{stem}.svg")), svg.as_bytes())?;
@@ -93,7 +113,8 @@ pub fn write_all(dir: &Path, r: &Report, groups: &[String]) -> anyhow::Result<()
             .collect();
         s1.push((g.clone(), pts));
     }
-    both(dir, "metric_vs_sparsity", &format!("{} against sparsity (mean ± std over seeds)", r.metric), "pruned fraction", &r.metric, &s1, true)?;
+    let chart = Chart { stem: "metric_vs_sparsity", title: format!("{} against sparsity (mean ± std over seeds)", r.metric), xdesc: "pruned fraction", ydesc: &r.metric, bars: true, xlim: Some((0.0, 1.0)) };
+    both(dir, &chart, &s1)?;
     // 2. validation curves across seeds (training phase)
     let primary = r.runs.first().map(|x| x.summary.primary_metric.clone()).unwrap_or_default();
     let mut s2: Series = Vec::new();
@@ -104,7 +125,8 @@ pub fn write_all(dir: &Path, r: &Report, groups: &[String]) -> anyhow::Result<()
             .collect();
         s2.push((g.clone(), band(&curves).into_iter().enumerate().map(|(e, (m, s))| (e as f64 + 1.0, m, s)).collect()));
     }
-    both(dir, "curves", &format!("validation {primary} during training (mean ± std over seeds)"), "epoch", &primary, &s2, false)?;
+    let chart = Chart { stem: "curves", title: format!("validation {primary} during training (mean ± std over seeds)"), xdesc: "epoch", ydesc: &primary, bars: false, xlim: None };
+    both(dir, &chart, &s2)?;
     // 3. weight profile per group (runs without a penalty: against their config's geometry)
     let mut s3: Series = Vec::new();
     for g in groups {
@@ -123,7 +145,8 @@ pub fn write_all(dir: &Path, r: &Report, groups: &[String]) -> anyhow::Result<()
         s3.push((g.clone(), band(&ys).into_iter().zip(xs).map(|((m, s), x)| (x, m, s)).collect()));
     }
     if !s3.is_empty() {
-        both(dir, "weight_profile", "mean |W_hh| against manifold distance (pruned = 0; mean ± std over seeds)", "distance d(i, j)", "mean |W_ij|", &s3, false)?;
+        let chart = Chart { stem: "weight_profile", title: "mean |W_hh| against manifold distance (pruned = 0; mean ± std over seeds)".into(), xdesc: "distance d(i, j)", ydesc: "mean |W_ij|", bars: false, xlim: None };
+        both(dir, &chart, &s3)?;
     }
     Ok(())
 }

@@ -114,8 +114,35 @@ fn lookup(v: &serde_json::Value, path: &str) -> String {
     match cur {
         serde_json::Value::String(s) => s.clone(),
         serde_json::Value::Null => "—".into(),
+        serde_json::Value::Number(n) => number_text(n),
         x => x.to_string(),
     }
+}
+
+/// A config number as written: an f32 field (λ 0.1) reads back as 0.1, not 0.10000000149011612.
+fn number_text(n: &serde_json::Number) -> String {
+    match n.as_f64() {
+        Some(x) if n.is_f64() && x as f32 as f64 == x => (x as f32).to_string(),
+        _ => n.to_string(),
+    }
+}
+
+/// The selectors `--metric` accepts for a run.
+fn metric_names(r: &RunRecord) -> Vec<String> {
+    let mut names = Vec::new();
+    for (prefix, phase) in [("", r.summary.train.as_ref()), ("control_", r.summary.control.as_ref())] {
+        let Some(p) = phase else { continue };
+        for split in ["val", "test"] {
+            names.push(format!("{prefix}{split}_loss"));
+            names.push(format!("{prefix}{split}_task_loss"));
+            for k in if split == "val" { p.val.keys() } else { p.test.keys() } {
+                names.push(format!("{prefix}{split}_{k}"));
+            }
+        }
+        names.push(format!("{prefix}sparsity"));
+        names.push(format!("{prefix}penalty"));
+    }
+    names
 }
 
 /// The metric of a run by selector (None when the run lacks it).
@@ -129,7 +156,10 @@ fn metric_of(r: &RunRecord, sel: &str) -> Option<f64> {
     match rest {
         "val_loss" => return Some(p.val_loss),
         "test_loss" => return Some(p.test_loss),
+        "val_task_loss" => return Some(p.val_task_loss),
+        "test_task_loss" => return Some(p.test_task_loss),
         "sparsity" => return Some(p.sparsity),
+        "penalty" => return Some(p.penalty),
         _ => {}
     }
     let (map, name) = if let Some(n) = rest.strip_prefix("val_") {
@@ -173,6 +203,23 @@ fn group_label(r: &RunRecord, by: &[String]) -> String {
     }
 }
 
+/// Refuses a `--by` key that no run's config has (it would put every run in one group).
+fn check_by(runs: &[RunRecord], by: &[String]) -> anyhow::Result<()> {
+    for k in by {
+        if k == "variant" {
+            continue;
+        }
+        let path = shorthand(k);
+        let known = runs.iter().filter_map(|r| r.config.as_ref()).any(|c| lookup(&serde_json::to_value(c).expect("serialises"), path) != "—");
+        if !known {
+            anyhow::bail!(
+                "--by: '{k}' is not a config key of these runs; give a shorthand (space, inhibitor, invert, permute, control, lambda, target, cell, variant) or a dotted key such as penalty.regularizer.side"
+            );
+        }
+    }
+    Ok(())
+}
+
 fn sparsity_row(r: &RunRecord) -> (String, f64) {
     match &r.config {
         Some(c) if !c.prune.prunes() => ("dense".into(), 0.0),
@@ -188,6 +235,7 @@ pub fn report(dirs: &[PathBuf], opts: &ReportOptions) -> anyhow::Result<Report> 
     if runs.is_empty() {
         anyhow::bail!("no run folders (with summary.json) under {}", dirs.iter().map(|d| d.display().to_string()).collect::<Vec<_>>().join(", "));
     }
+    check_by(&runs, &opts.by)?;
     let primary = runs[0].summary.primary_metric.clone();
     let metric = opts.metric.clone().unwrap_or_else(|| format!("val_{primary}"));
     let mut rows = Vec::new();
@@ -200,8 +248,7 @@ pub fn report(dirs: &[PathBuf], opts: &ReportOptions) -> anyhow::Result<Report> 
             continue;
         }
         let Some(value) = metric_of(r, &metric) else {
-            anyhow::bail!("--metric: {} has no '{metric}'; try val_<name>, test_<name>, control_val_<name>, val_loss (names: {})",
-                r.dir.display(), r.summary.train.as_ref().map(|t| t.val.keys().cloned().collect::<Vec<_>>().join(", ")).unwrap_or_default());
+            anyhow::bail!("--metric: '{metric}' is not a metric of {} (a unique prefix works); its metrics: {}", r.dir.display(), metric_names(r).join(", "));
         };
         let (sparsity, sparsity_value) = sparsity_row(r);
         let geometry = r.config.as_ref().and_then(|c| geometry::score(&r.dir, c, geometry::scored_param(&r.summary), 0).ok());
@@ -228,7 +275,7 @@ pub fn report(dirs: &[PathBuf], opts: &ReportOptions) -> anyhow::Result<Report> 
     }
     let geo_groups: Vec<&String> = groups.iter().filter(|g| rows.iter().any(|r| &r.group == *g && r.geometry.is_some())).collect();
     if !geo_groups.is_empty() {
-        md.push_str("\n### Geometry recovery (surviving W_hh of layer 0): Spearman ρ(|W|, d) and cheap-band enrichment\n\n| group | sparsity | ρ(|W|, d) | share of survivors with R < 10 | share of all pairs with R < 10 | enrichment |\n|---|---|---|---|---|---|\n");
+        md.push_str("\n### Geometry recovery (surviving W_hh of layer 0): Spearman ρ(\\|W\\|, d) and cheap-band enrichment\n\n| group | sparsity | ρ(\\|W\\|, d) | share of survivors with R < 10 | share of all pairs with R < 10 | enrichment |\n|---|---|---|---|---|---|\n");
         for g in &geo_groups {
             for (s, _) in &srows {
                 let gs: Vec<GeometryScore> = rows.iter().filter(|r| &r.group == *g && &r.sparsity == s).filter_map(|r| r.geometry).collect();
@@ -264,7 +311,7 @@ pub fn report(dirs: &[PathBuf], opts: &ReportOptions) -> anyhow::Result<Report> 
         }
     }
     let out = opts.out.clone().unwrap_or_else(|| dirs[0].join("report"));
-    std::fs::create_dir_all(&out)?;
+    std::fs::create_dir_all(&out).map_err(|e| anyhow::anyhow!("--out {}: {e}", out.display()))?;
     atomic_write(&out.join("report.md"), md.as_bytes())?;
     atomic_write(&out.join("report.csv"), csv.as_bytes())?;
     let mut geo = String::from("run,group,sparsity,spearman,band_fraction,band_baseline,enrichment,distance_ratio\n");

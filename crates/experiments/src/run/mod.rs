@@ -23,9 +23,10 @@ pub mod summary;
 pub mod trainer;
 
 use crate::config::{ControlKind, RunConfig};
-use anyhow::{Context, bail};
+use anyhow::Context;
 use geosparse_engine::checkpoint;
 use geosparse_engine::optim::Optimizer;
+use geosparse_io::lock::{DirLock, lock_dir};
 use geosparse_io::{DirState, atomic_write, dir_state, npy};
 use geosparse_prune::controls::random_like;
 use geosparse_prune::report::Sparsity;
@@ -75,6 +76,36 @@ impl std::error::Error for Diverged {}
 /// Keys that may change on `--resume` (they do not change what is being trained).
 pub const RESUMABLE_CHANGES: [&str; 5] = ["name", "threads", "train.optimizer.lr", "train.clip", "train.checkpoint_every"];
 
+/// A request the user must change (a refused folder, a config that cannot run here: exit
+/// status 2), as opposed to a failure while working.
+#[derive(Debug)]
+pub struct Refused(pub String);
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+impl std::error::Error for Refused {}
+
+fn refused(m: impl Into<String>) -> anyhow::Error {
+    anyhow::Error::new(Refused(m.into()))
+}
+
+/// Files that mark a folder as a run folder (only such a folder may be replaced by `force`).
+pub const RUN_MARKERS: [&str; 5] = ["config.toml", "summary.json", "metrics.jsonl", "checkpoint.safetensors", "model.safetensors"];
+
+/// Whether `dir` holds a run (one of [`RUN_MARKERS`]).
+pub fn is_run_folder(dir: &Path) -> bool {
+    RUN_MARKERS.iter().any(|m| dir.join(m).is_file())
+}
+
+/// The most worker threads a run may ask for: a sane multiple of the cores (more only queue
+/// up, and an absurd count makes the thread pool hang while it spawns them).
+pub fn max_threads() -> usize {
+    8 * num_cpus()
+}
+
 /// A run paused by `max_steps` (not an error for the caller: resume it later).
 #[derive(Debug)]
 pub struct Paused(pub u64);
@@ -86,19 +117,27 @@ impl std::fmt::Display for Paused {
 }
 impl std::error::Error for Paused {}
 
-/// Prepares the folder: new, resumed (config must match), or replaced with `force`.
-/// Returns whether a checkpoint exists to resume from.
-fn prepare_dir(cfg: &RunConfig, opts: &Options) -> anyhow::Result<bool> {
+/// Creates `out` and takes its lock (one writer per run folder).
+fn create_locked(out: &Path) -> anyhow::Result<DirLock> {
+    std::fs::create_dir_all(out).map_err(|e| refused(format!("--out {}: {e}", out.display())))?;
+    lock_dir(out).map_err(|e| refused(format!("--out {e}")))
+}
+
+/// Prepares the folder: new, resumed (config must match), or replaced with `force` (a run
+/// folder only). Returns whether a checkpoint exists to resume from, and the folder's lock,
+/// taken before anything in it changes.
+fn prepare_dir(cfg: &RunConfig, opts: &Options) -> anyhow::Result<(bool, DirLock)> {
     let out = &opts.out;
-    match dir_state(out)? {
-        DirState::NotADirectory => bail!("--out: {} exists and is not a folder", out.display()),
-        DirState::Missing | DirState::Empty => {
-            std::fs::create_dir_all(out).with_context(|| format!("--out {}", out.display()))?;
-            Ok(false)
-        }
+    if opts.resume && opts.force {
+        return Err(refused("--resume and --force contradict each other: --resume continues the run in --out, --force replaces it; give one"));
+    }
+    match dir_state(out).map_err(|e| refused(format!("--out {e}")))? {
+        DirState::NotADirectory => Err(refused(format!("--out: {} exists and is not a folder", out.display()))),
+        DirState::Missing | DirState::Empty => Ok((false, create_locked(out)?)),
         DirState::NonEmpty if opts.resume => {
-            let saved = std::fs::read_to_string(out.join("config.toml")).with_context(|| format!("--resume: {} holds no config.toml", out.display()))?;
-            let saved: RunConfig = toml::from_str(&saved).with_context(|| format!("--resume: {}/config.toml", out.display()))?;
+            let lock = create_locked(out)?;
+            let saved = std::fs::read_to_string(out.join("config.toml")).map_err(|e| refused(format!("--resume: {} holds no readable config.toml ({e})", out.display())))?;
+            let saved: RunConfig = toml::from_str(&saved).map_err(|e| refused(format!("--resume: {}/config.toml: {e}", out.display())))?;
             let neutral = |c: &RunConfig| {
                 let mut c = c.clone();
                 c.name = String::new();
@@ -112,35 +151,61 @@ fn prepare_dir(cfg: &RunConfig, opts: &Options) -> anyhow::Result<bool> {
             let mut lr_only = saved.train.optimizer.clone();
             set_lr(&mut lr_only, cfg.train.optimizer.lr());
             if neutral(&saved) != neutral(cfg) || !same_kind || lr_only != cfg.train.optimizer {
-                bail!(
+                return Err(refused(format!(
                     "--resume: the config differs from the one {} was started with (only {} may change on resume); resume with that config (omit --config) or start a new run",
                     out.display(),
                     RESUMABLE_CHANGES.join(", ")
-                );
+                )));
             }
-            Ok(checkpoint_path(out).exists())
+            Ok((checkpoint_path(out).exists(), lock))
         }
         DirState::NonEmpty if opts.force => {
-            std::fs::remove_dir_all(out).with_context(|| format!("--force: cannot clear {}", out.display()))?;
-            std::fs::create_dir_all(out)?;
-            Ok(false)
+            if !is_run_folder(out) {
+                return Err(refused(format!(
+                    "--force: {} holds files but is not a run folder (none of {}); --force only replaces a run folder, so pick another --out or empty it yourself",
+                    out.display(),
+                    RUN_MARKERS.join(", ")
+                )));
+            }
+            let lock = create_locked(out)?;
+            // clear the old run's files, keeping the lock file we hold
+            for entry in std::fs::read_dir(out).with_context(|| format!("--force: cannot clear {}", out.display()))? {
+                let entry = entry?;
+                if entry.file_name() == geosparse_io::lock::LOCK_FILE {
+                    continue;
+                }
+                let path = entry.path();
+                let removed = if entry.file_type()?.is_dir() { std::fs::remove_dir_all(&path) } else { std::fs::remove_file(&path) };
+                removed.map_err(|e| refused(format!("--force: cannot remove {}: {e}", path.display())))?;
+            }
+            Ok((false, lock))
         }
-        DirState::NonEmpty => bail!("--out: {} already holds files; pass --resume to continue that run or --force to start over", out.display()),
+        DirState::NonEmpty => Err(refused(format!("--out: {} already holds files; pass --resume to continue that run or --force to start over", out.display()))),
     }
 }
 
 /// Trains a run (see the module docs). Returns its summary, also written to `summary.json`.
 pub fn train(cfg: &RunConfig, opts: &Options) -> anyhow::Result<Summary> {
+    let threads = opts.threads.filter(|&t| t > 0).or((cfg.threads > 0).then_some(cfg.threads)).unwrap_or_else(num_cpus);
+    if threads > max_threads() {
+        return Err(refused(format!("threads: {threads} is not allowed; this machine has {} cores, so give at most {}", num_cpus(), max_threads())));
+    }
+    if opts.max_steps == Some(0) {
+        return Err(refused("--max-steps: 0 is not allowed; pause after at least 1 step (omit it to run to the end)"));
+    }
+    crate::memory::check_run(cfg).map_err(refused)?;
     let previous_lr = std::fs::read_to_string(opts.out.join("config.toml")).ok().and_then(|t| toml::from_str::<RunConfig>(&t).ok()).map(|c| c.train.optimizer.lr());
-    let resuming = prepare_dir(cfg, opts)?;
+    let (resuming, _lock) = prepare_dir(cfg, opts)?;
     if opts.resume && let Ok(s) = Summary::read(&opts.out)
         && s.status == Status::Completed
     {
         return Ok(s);
     }
     let changed_lr = previous_lr.filter(|&l| resuming && l != cfg.train.optimizer.lr()).map(|_| cfg.train.optimizer.lr());
-    atomic_write(&opts.out.join("config.toml"), cfg.to_toml().as_bytes())?;
-    let threads = opts.threads.filter(|&t| t > 0).or((cfg.threads > 0).then_some(cfg.threads)).unwrap_or_else(num_cpus);
+    // the saved config names the thread count the numbers were made with
+    let mut saved = cfg.clone();
+    saved.threads = threads;
+    atomic_write(&opts.out.join("config.toml"), saved.to_toml().as_bytes())?;
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build()?;
     pool.install(|| run_in_pool(cfg, opts, resuming, threads, changed_lr))
 }
@@ -169,6 +234,9 @@ fn phase_summary(cfg: &RunConfig, task: &mut dyn Task, reg: &geosparse_engine::r
         val: val.metrics,
         test_loss: test.loss + pen,
         test: test.metrics,
+        val_task_loss: val.loss - pen,
+        test_task_loss: test.loss,
+        penalty: pen,
         sparsity: sp.overall,
         sparsity_per_tensor: sp.per_tensor,
     })
@@ -176,10 +244,14 @@ fn phase_summary(cfg: &RunConfig, task: &mut dyn Task, reg: &geosparse_engine::r
 
 /// Builds the task with its initial weights: the seed's, or `train.init_from`'s.
 pub fn initial_task(cfg: &RunConfig, seed: u64) -> anyhow::Result<Box<dyn Task>> {
-    let mut task = cfg.task.build(seed).map_err(|m| anyhow::anyhow!(m))?;
+    // a task that cannot be built (a missing corpus, say) is the config's problem
+    let mut task = cfg.task.build(seed).map_err(refused)?;
     if let Some(path) = &cfg.train.init_from {
-        let ck = checkpoint::load(path).with_context(|| format!("train.init_from {}", path.display()))?;
-        ck.restore_params(task.params_mut()).with_context(|| format!("train.init_from {}", path.display()))?;
+        if !path.is_file() {
+            return Err(refused(format!("train.init_from: {} does not exist (give a `geosparse import`ed file or a run's model.safetensors)", path.display())));
+        }
+        let ck = checkpoint::load(path).map_err(|e| refused(format!("train.init_from {}: {e:#}", path.display())))?;
+        ck.restore_params(task.params_mut()).map_err(|e| refused(format!("train.init_from {}: {e:#}", path.display())))?;
     }
     Ok(task)
 }
@@ -187,8 +259,8 @@ pub fn initial_task(cfg: &RunConfig, seed: u64) -> anyhow::Result<Box<dyn Task>>
 fn run_in_pool(cfg: &RunConfig, opts: &Options, resuming: bool, threads: usize, changed_lr: Option<f32>) -> anyhow::Result<Summary> {
     let dir = opts.out.as_path();
     let mut task = initial_task(cfg, cfg.seed)?;
-    let prunable = prunable_names(&*task, &cfg.prune.tensors).map_err(|m| anyhow::anyhow!(m))?;
-    let built = penalty::build(&cfg.penalty, cfg.seed, &*task).map_err(|m| anyhow::anyhow!(m))?;
+    let prunable = prunable_names(&*task, &cfg.prune.tensors).map_err(refused)?;
+    let built = penalty::build(&cfg.penalty, cfg.seed, &*task).map_err(refused)?;
     let mut summary = Summary::new(&cfg.name, task.kind(), cfg.seed, task.primary_metric());
     summary.threads = threads;
     for (param, reg) in &built.regularizers {
@@ -262,6 +334,10 @@ fn run_in_pool(cfg: &RunConfig, opts: &Options, resuming: bool, threads: usize, 
         };
         checkpoint::save(&dir.join("model.safetensors"), &task.params(), None, &serde_json::json!({"phase": "train"}))?;
         summary.train = Some(phase_summary(cfg, &mut *task, &built.regularization, &prunable, train_epochs, last)?);
+        summary.warnings = stripped_tensors(summary.train.as_ref().expect("just set"));
+        for w in &summary.warnings {
+            eprintln!("warning: {w}");
+        }
         summary.write(dir)?;
         st = RunState::start(Phase::Control, cfg.train.optimizer.lr());
     } else {
@@ -334,6 +410,16 @@ fn run_in_pool(cfg: &RunConfig, opts: &Options, resuming: bool, threads: usize, 
         crate::plot::run::write_all(dir, &metrics, &*init, &*task, &built.regularizers, task.primary_metric())?;
     }
     Ok(summary)
+}
+
+/// A warning for every tensor pruned to 99 % or more: a number like "pruned 90 %" over the
+/// whole set can hide a matrix that global pruning removed almost entirely.
+pub fn stripped_tensors(p: &PhaseSummary) -> Vec<String> {
+    p.sparsity_per_tensor
+        .iter()
+        .filter(|&(_, &s)| s >= 0.99)
+        .map(|(name, s)| format!("{name} is {:.1} % pruned: almost nothing of it is left (one global threshold takes most from the tensor with the smallest weights; prune.scope = \"per-tensor\" prunes each to the target)", 100.0 * s))
+        .collect()
 }
 
 /// Sets the learning rate of an optimizer config.

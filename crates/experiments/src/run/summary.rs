@@ -27,10 +27,20 @@ pub enum Status {
 pub struct PhaseSummary {
     pub epochs: usize,
     pub steps: u64,
+    /// The training objective on the validation set: task loss + the penalty term.
     pub val_loss: f64,
     pub val: BTreeMap<String, f64>,
+    /// The training objective on the test set: task loss + the penalty term.
     pub test_loss: f64,
     pub test: BTreeMap<String, f64>,
+    /// The task loss alone (what `geosparse infer` prints as loss).
+    #[serde(default)]
+    pub val_task_loss: f64,
+    #[serde(default)]
+    pub test_task_loss: f64,
+    /// The penalty term λ·mean(R ⊙ |W|ᵖ) (+ any l1_other) of the final weights.
+    #[serde(default)]
+    pub penalty: f64,
     pub sparsity: f64,
     pub sparsity_per_tensor: BTreeMap<String, f64>,
 }
@@ -60,6 +70,9 @@ pub struct Summary {
     pub threads: usize,
     pub wall_s: f64,
     pub geosparse_version: String,
+    /// Things the user should know about the result (e.g. a tensor pruned away entirely).
+    #[serde(default)]
+    pub warnings: Vec<String>,
 }
 
 impl Summary {
@@ -78,6 +91,7 @@ impl Summary {
             threads: 0,
             wall_s: 0.0,
             geosparse_version: env!("CARGO_PKG_VERSION").to_string(),
+            warnings: Vec::new(),
         }
     }
 

@@ -44,7 +44,7 @@ struct PointInfo<'a> {
 
 /// Writes `DIR/sweep.json` (identical content from every process; atomic).
 pub fn write_index(out: &Path, name: &str, grid: &[GridPoint]) -> anyhow::Result<()> {
-    std::fs::create_dir_all(out.join("runs"))?;
+    std::fs::create_dir_all(out.join("runs")).with_context(|| format!("{}", out.join("runs").display()))?;
     let runs: Vec<PointInfo> = grid.iter().map(|p| PointInfo { index: p.index, id: &p.id, label: &p.label, variant: &p.variant, axes: &p.axes }).collect();
     let doc = serde_json::json!({ "name": name, "runs": runs });
     atomic_write(&out.join("sweep.json"), serde_json::to_string_pretty(&doc)?.as_bytes())?;
@@ -63,7 +63,7 @@ pub fn run_point(p: &GridPoint, out: &Path, threads: Option<usize>, progress: bo
         return Ok(None);
     }
     let resume = dir.join("checkpoint.safetensors").exists();
-    std::fs::create_dir_all(&dir)?;
+    std::fs::create_dir_all(&dir).with_context(|| format!("{}", dir.display()))?;
     let info = PointInfo { index: p.index, id: &p.id, label: &p.label, variant: &p.variant, axes: &p.axes };
     let opts = Options {
         out: dir.clone(),
@@ -85,10 +85,55 @@ pub fn run_point(p: &GridPoint, out: &Path, threads: Option<usize>, progress: bo
     }
 }
 
+/// Makes a worker die with the sweep that started it (Linux: the parent-death signal), so a
+/// killed sweep leaves no orphan writing into its folder. Elsewhere a no-op; the run folders'
+/// locks still refuse a second writer.
+fn die_with_parent(command: &mut Command) {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: only async-signal-safe calls between fork and exec
+        let parent = unsafe { libc::getpid() };
+        unsafe {
+            command.pre_exec(move || {
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                // the parent may have died before prctl took effect
+                if libc::getppid() != parent {
+                    libc::_exit(1);
+                }
+                Ok(())
+            });
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = command;
+}
+
+/// Checks that `out` may take this sweep's files: not a run folder (the sweep would nest
+/// inside it), and not another sweep's folder (its index would be replaced) unless `force`.
+pub fn check_out(out: &Path, name: &str, force: bool) -> Result<(), String> {
+    if crate::run::is_run_folder(out) {
+        return Err(format!("--out: {} is a run folder; a sweep needs a folder of its own (runs go into DIR/runs/<id>)", out.display()));
+    }
+    let index = out.join("sweep.json");
+    if let Ok(text) = std::fs::read_to_string(&index) {
+        let other = serde_json::from_str::<serde_json::Value>(&text).ok().and_then(|v| v["name"].as_str().map(str::to_string)).unwrap_or_default();
+        if other != name && !force {
+            return Err(format!(
+                "--out: {} holds the sweep '{other}', not '{name}'; give another --out, or --force to write this sweep's index there (the runs already there stay)",
+                out.display()
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Runs every unfinished point with `jobs` worker processes of `threads_each` threads, each
 /// invoking `exe sweep --config SWEEP --out DIR --index I`. Returns the failed indices.
 pub fn run_local(exe: &Path, sweep_file: &Path, out: &Path, grid: &[GridPoint], jobs: usize, threads_each: usize, mut on_event: impl FnMut(&str)) -> anyhow::Result<Vec<usize>> {
-    std::fs::create_dir_all(out.join("logs"))?;
+    std::fs::create_dir_all(out.join("logs")).with_context(|| format!("{}", out.join("logs").display()))?;
     let todo: Vec<&GridPoint> = grid.iter().filter(|p| !is_finished(out, p)).collect();
     on_event(&format!("{} runs, {} finished, {} to do, {jobs} workers × {threads_each} threads", grid.len(), grid.len() - todo.len(), todo.len()));
     let mut queue = todo.into_iter();
@@ -97,8 +142,11 @@ pub fn run_local(exe: &Path, sweep_file: &Path, out: &Path, grid: &[GridPoint], 
     loop {
         while running.len() < jobs.max(1) {
             let Some(p) = queue.next() else { break };
-            let log = std::fs::File::create(out.join("logs").join(format!("{}.log", p.index)))?;
-            let child = Command::new(exe)
+            let log_path = out.join("logs").join(format!("{}.log", p.index));
+            let log = std::fs::File::create(&log_path).with_context(|| format!("{}", log_path.display()))?;
+            let mut command = Command::new(exe);
+            die_with_parent(&mut command);
+            let child = command
                 .args(["--threads", &threads_each.to_string(), "sweep", "--config"])
                 .arg(sweep_file)
                 .arg("--out")

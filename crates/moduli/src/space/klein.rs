@@ -87,6 +87,9 @@ impl Space for Klein {
     fn chart_axes(&self) -> [&'static str; 2] {
         ["x", "y"]
     }
+    fn chart_bounds(&self) -> Option<[(f64, f64); 2]> {
+        Some([(0.0, self.side), (0.0, self.side)])
+    }
     fn diameter(&self) -> Option<f64> {
         Some(self.side / std::f64::consts::SQRT_2)
     }

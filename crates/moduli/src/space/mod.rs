@@ -40,6 +40,11 @@ pub trait Space: Send + Sync + std::fmt::Debug {
     fn chart(&self, p: &[f32]) -> [f64; 2];
     /// Names of the two chart axes.
     fn chart_axes(&self) -> [&'static str; 2];
+    /// The whole chart, [(x0, x1), (y0, y1)], when the space is bounded (pictures of a space
+    /// show all of it, not just where the points happen to fall).
+    fn chart_bounds(&self) -> Option<[(f64, f64); 2]> {
+        None
+    }
     /// Largest possible distance, when the space is bounded.
     fn diameter(&self) -> Option<f64>;
 }
@@ -117,5 +122,26 @@ mod tests {
         assert_eq!(angle(&a, &a), 0.0);
         assert_eq!(angle(&a, &[-0.6, -0.8, 0.0]), std::f64::consts::PI);
         assert!(angle(&[f32::NAN, 0.0, 1.0], &a).is_nan());
+    }
+
+    #[test]
+    fn every_sampled_point_lies_inside_its_chart_bounds() {
+        let spaces: Vec<Box<dyn Space>> = vec![
+            Box::new(torus::Torus { dim: 2, side: 7.0 }),
+            Box::new(klein::Klein { side: 10.0 }),
+            Box::new(sphere::Sphere { dim: 1, radius: 5.0 }),
+            Box::new(sphere::Sphere { dim: 2, radius: 5.0 }),
+            Box::new(projective::Projective { radius: 3.0 }),
+        ];
+        for s in &spaces {
+            let [(x0, x1), (y0, y1)] = s.chart_bounds().expect("bounded");
+            let mut rng = crate::seed::rng(1, "chart");
+            let pts = s.sample(200, &mut rng);
+            for p in pts.chunks(s.coord_dim()) {
+                let [x, y] = s.chart(p);
+                assert!(x >= x0 - 1e-9 && x <= x1 + 1e-9 && y >= y0 - 1e-9 && y <= y1 + 1e-9, "{x}, {y} outside {:?}", s.chart_bounds());
+            }
+        }
+        assert!(euclidean::Euclidean { dim: 2, scale: 1.0 }.chart_bounds().is_none());
     }
 }

@@ -48,6 +48,9 @@ impl Space for Projective {
     fn chart_axes(&self) -> [&'static str; 2] {
         ["x (upper hemisphere)", "y (upper hemisphere)"]
     }
+    fn chart_bounds(&self) -> Option<[(f64, f64); 2]> {
+        Some([(-1.0, 1.0), (-1.0, 1.0)])
+    }
     fn diameter(&self) -> Option<f64> {
         Some(self.radius * std::f64::consts::FRAC_PI_2)
     }

@@ -42,6 +42,10 @@ impl Space for Sphere {
     fn chart_axes(&self) -> [&'static str; 2] {
         if self.dim == 1 { ["x", "y"] } else { ["longitude (deg)", "latitude (deg)"] }
     }
+    fn chart_bounds(&self) -> Option<[(f64, f64); 2]> {
+        // the circle's chart is its unit vectors; a sphere's is longitude × latitude (degrees)
+        Some(if self.dim == 1 { [(-1.0, 1.0), (-1.0, 1.0)] } else { [(-180.0, 180.0), (-90.0, 90.0)] })
+    }
     fn diameter(&self) -> Option<f64> {
         Some(self.radius * std::f64::consts::PI)
     }

@@ -58,6 +58,9 @@ impl Space for Torus {
     fn chart_axes(&self) -> [&'static str; 2] {
         ["x1", "x2"]
     }
+    fn chart_bounds(&self) -> Option<[(f64, f64); 2]> {
+        Some([(0.0, self.side), if self.dim > 1 { (0.0, self.side) } else { (-0.5, 0.5) }])
+    }
     fn diameter(&self) -> Option<f64> {
         Some(0.5 * self.side * (self.dim as f64).sqrt())
     }

@@ -66,6 +66,8 @@ pub enum CorpusError {
     MissingSplit { path: PathBuf },
     #[error("{path}: the file is empty; every split needs at least one line")]
     EmptySplit { path: PathBuf },
+    #[error("{path}: the file holds no words, only blank lines (a model would predict its end-of-line tokens perfectly: perplexity 1); every split needs text")]
+    NoWords { path: PathBuf },
     #[error("{path}, line {line}: not UTF-8 text (invalid byte 0x{byte:02x} at byte offset {offset}); the corpus must be UTF-8")]
     NotUtf8 { path: PathBuf, line: usize, offset: usize, byte: u8 },
     #[error(
@@ -231,7 +233,7 @@ pub fn read_split(path: &Path) -> Result<String, CorpusError> {
     if bytes.is_empty() {
         return Err(CorpusError::EmptySplit { path: path.to_path_buf() });
     }
-    String::from_utf8(bytes).map_err(|e| {
+    let text = String::from_utf8(bytes).map_err(|e| {
         let offset = e.utf8_error().valid_up_to();
         let bytes = e.as_bytes();
         // Line breaks before the bad byte: "\n", and "\r" not followed by "\n".
@@ -241,7 +243,11 @@ pub fn read_split(path: &Path) -> Result<String, CorpusError> {
             .filter(|&(i, &b)| b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')))
             .count();
         CorpusError::NotUtf8 { path: path.to_path_buf(), line: breaks + 1, offset, byte: bytes[offset] }
-    })
+    })?;
+    if text.split(is_py_space).all(|w| w.is_empty()) {
+        return Err(CorpusError::NoWords { path: path.to_path_buf() });
+    }
+    Ok(text)
 }
 
 /// Whitespace as Python's `str.split()` sees it.
@@ -345,6 +351,14 @@ mod tests {
         let e = Corpus::load(d.path()).unwrap_err();
         assert!(matches!(e, CorpusError::EmptySplit { .. }));
         assert!(e.to_string().contains("valid.txt") && e.to_string().contains("empty"), "{e}");
+    }
+
+    #[test]
+    fn a_split_of_blank_lines_is_refused() {
+        let d = corpus_dir(b"a b\n", b"a\n", b"\n\n  \n\t\n");
+        let e = Corpus::load(d.path()).unwrap_err();
+        assert!(matches!(e, CorpusError::NoWords { .. }), "{e}");
+        assert!(e.to_string().contains("test.txt") && e.to_string().contains("no words"), "{e}");
     }
 
     #[test]
