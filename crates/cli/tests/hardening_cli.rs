@@ -5,31 +5,8 @@ use common::{geosparse, ok, stdout};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-const TOY: &str = r#"
-seed = 4
-[task]
-kind = "navigation"
-place_cells = 16
-hidden = 24
-sequence = 5
-batch = 6
-steps_per_epoch = 4
-eval_batches = 1
-eval_batch_size = 8
-[train]
-epochs = 3
-optimizer = { kind = "adamw", lr = 3e-3, weight_decay = 0.01 }
-[penalty]
-lambda = 0.1
-[penalty.regularizer]
-space = "torus"
-inhibitor = "dog"
-invert = true
-[prune]
-kind = "linear"
-target = 0.9
-scope = "per-tensor"
-"#;
+/// The shared toy, pruned per tensor (one global threshold strips its penalised W_hh).
+static TOY: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| format!("{}scope = \"per-tensor\"\n", common::TOY));
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
@@ -63,7 +40,7 @@ fn train(cfg: &Path, out: &Path, extra: &[&str]) -> Output {
 
 /// A trained toy run in `dir/run`.
 fn trained(dir: &Path) -> PathBuf {
-    let cfg = write(dir, "toy.toml", TOY);
+    let cfg = write(dir, "toy.toml", &TOY);
     let run = dir.join("run");
     ok(&train(&cfg, &run, &[]));
     run
@@ -108,7 +85,7 @@ fn sizes_that_do_not_fit_in_memory_are_refused_before_allocating() {
     }
     refused(&geosparse(&["regularizer", "--space", "torus", "--inhibitor", "dog", "--neurons", "1000000", "--out", s(&d.path().join("r"))]), &["--neurons 1000000", "needs about"]);
     // a sweep checks its largest run before starting any worker
-    write(d.path(), "base.toml", TOY);
+    write(d.path(), "base.toml", &TOY);
     let sweep = write(d.path(), "sweep.toml", "base = \"base.toml\"\nname = \"big\"\n[axes]\n\"task.hidden\" = [24, 1000000]\n");
     refused(&geosparse(&["sweep", "--config", s(&sweep), "--out", s(&d.path().join("sw"))]), &["run 1", "needs about"]);
 }
@@ -119,27 +96,22 @@ fn infer_refuses_a_model_file_whose_embedded_config_does_not_fit() {
     let run = trained(d.path());
     let file = d.path().join("m.safetensors");
     ok(&geosparse(&["export", s(&run), "--out", s(&file)]));
-    let bytes = std::fs::read(&file).unwrap();
-    let st = safetensors::SafeTensors::deserialize(&bytes).unwrap();
-    let (_, header) = safetensors::SafeTensors::read_metadata(&bytes).unwrap();
-    let mut meta: serde_json::Value = serde_json::from_str(&header.metadata().as_ref().unwrap()["geosparse_model"]).unwrap();
-    meta["config"]["task"]["eval_batch_size"] = 2_000_000_000u64.into();
-    meta["config"]["task"]["eval_batches"] = 1_000_000u64.into();
-    let tensors: Vec<(String, safetensors::tensor::TensorView)> = st.tensors();
-    let md = std::collections::HashMap::from([("geosparse_model".to_string(), meta.to_string())]);
     let huge = d.path().join("huge.safetensors");
-    safetensors::serialize_to_file(tensors, Some(md), &huge).unwrap();
+    rewrite(&file, &huge, |meta, _| {
+        meta["config"]["task"]["eval_batch_size"] = 2_000_000_000u64.into();
+        meta["config"]["task"]["eval_batches"] = 1_000_000u64.into();
+    });
     refused(&geosparse(&["infer", s(&huge)]), &["embedded config", "needs about"]);
 }
 
 #[test]
 fn absurd_thread_counts_and_step_counts_are_refused() {
     let d = tempfile::tempdir().unwrap();
-    let cfg = write(d.path(), "toy.toml", TOY);
+    let cfg = write(d.path(), "toy.toml", &TOY);
     let out = d.path().join("never");
     refused(&geosparse(&["--threads", "100000", "train", "--config", s(&cfg), "--out", s(&out)]), &["--threads", "100000"]);
     refused(&geosparse(&["--threads", "0", "train", "--config", s(&cfg), "--out", s(&out)]), &["--threads"]);
-    let t = write(d.path(), "t.toml", &format!("threads = 100000\n{TOY}"));
+    let t = write(d.path(), "t.toml", &format!("threads = 100000\n{}", *TOY));
     refused(&geosparse(&["train", "--config", s(&t), "--out", s(&out)]), &["threads: 100000"]);
     refused(&train(&cfg, &out, &["--max-steps", "0"]), &["--max-steps: 0"]);
     refused(&train(&cfg, &out, &["--resume", "--force"]), &["--resume and --force"]);
@@ -189,7 +161,7 @@ fn files_are_never_overwritten_silently() {
     // import: the same
     let torch = d.path().join("t.safetensors");
     ok(&geosparse(&["export", s(&run), "--out", s(&torch), "--format", "torch"]));
-    let cfg = write(d.path(), "toy2.toml", TOY);
+    let cfg = write(d.path(), "toy2.toml", &TOY);
     let keep = write(d.path(), "keep.safetensors", "precious");
     refused(&geosparse(&["import", s(&torch), "--config", s(&cfg), "--out", s(&keep)]), &["already exists", "--force"]);
     assert_eq!(std::fs::read(&keep).unwrap(), b"precious");
@@ -199,7 +171,7 @@ fn files_are_never_overwritten_silently() {
 #[test]
 fn force_replaces_only_a_run_folder() {
     let d = tempfile::tempdir().unwrap();
-    let cfg = write(d.path(), "toy.toml", TOY);
+    let cfg = write(d.path(), "toy.toml", &TOY);
     let thesis = d.path().join("thesis");
     std::fs::create_dir(&thesis).unwrap();
     write(&thesis, "thesis.tex", "years of work");
@@ -217,7 +189,7 @@ fn force_replaces_only_a_run_folder() {
 fn sweeps_refuse_run_folders_and_other_sweeps() {
     let d = tempfile::tempdir().unwrap();
     let run = trained(d.path());
-    write(d.path(), "base.toml", TOY);
+    write(d.path(), "base.toml", &TOY);
     let a = write(d.path(), "a.toml", "base = \"base.toml\"\nname = \"alpha\"\n[axes]\nseed = [1]\n");
     let b = write(d.path(), "b.toml", "base = \"base.toml\"\nname = \"beta\"\n[axes]\nseed = [2]\n");
     refused(&geosparse(&["sweep", "--config", s(&a), "--out", s(&run)]), &["is a run folder"]);
@@ -234,12 +206,12 @@ fn sweeps_refuse_run_folders_and_other_sweeps() {
 #[test]
 fn a_second_writer_is_refused() {
     let d = tempfile::tempdir().unwrap();
-    let cfg = write(d.path(), "toy.toml", TOY);
+    let cfg = write(d.path(), "toy.toml", &TOY);
     let run = d.path().join("busy");
     std::fs::create_dir(&run).unwrap();
     let held = geosparse_io::lock::lock_dir(&run).unwrap();
     refused(&train(&cfg, &run, &[]), &["another geosparse process is writing"]);
-    write(d.path(), "base.toml", TOY);
+    write(d.path(), "base.toml", &TOY);
     let sweep = write(d.path(), "sw.toml", "base = \"base.toml\"\nname = \"s\"\n[axes]\nseed = [1]\n");
     let sw = d.path().join("sw");
     std::fs::create_dir(&sw).unwrap();
@@ -385,7 +357,7 @@ fn resolved_configs_record_threads_and_run_names_stay_under_runs() {
     let saved = std::fs::read_to_string(run.join("config.toml")).unwrap();
     assert!(saved.lines().any(|l| l.trim() == "threads = 2"), "{saved}");
     // a name that would leave runs/
-    let cfg = write(d.path(), "evil.toml", &format!("name = \"../../evil\"\n{TOY}"));
+    let cfg = write(d.path(), "evil.toml", &format!("name = \"../../evil\"\n{}", *TOY));
     let o = Command::new(env!("CARGO_BIN_EXE_geosparse")).current_dir(d.path()).args(["train", "--config", s(&cfg), "--no-plots", "--quiet"]).output().unwrap();
     refused(&o, &["name", "../../evil", "--out"]);
     assert!(!d.path().join("../evil").exists());
@@ -399,7 +371,7 @@ fn missing_inputs_and_unwritable_targets_exit_2() {
     let cfg = write(d.path(), "init.toml", &TOY.replace("[train]\n", "[train]\ninit_from = \"/nonexistent/model.safetensors\"\n"));
     refused(&train(&cfg, &d.path().join("b"), &[]), &["train.init_from", "/nonexistent/model.safetensors"]);
     let file = write(d.path(), "plainfile", "x");
-    refused(&train(&write(d.path(), "toy.toml", TOY), &file.join("run"), &[]), &["--out", s(&file)]);
+    refused(&train(&write(d.path(), "toy.toml", &TOY), &file.join("run"), &[]), &["--out", s(&file)]);
 }
 
 #[test]
@@ -445,7 +417,7 @@ fn a_tensor_pruned_away_is_warned_about() {
     let summary = std::fs::read_to_string(d.path().join("g/summary.json")).unwrap();
     assert!(summary.contains("rnn.weight_hh_l0 is 100.0 % pruned"), "{summary}");
     // per tensor: no warning
-    let o = train(&write(d.path(), "p.toml", TOY), &d.path().join("p"), &[]);
+    let o = train(&write(d.path(), "p.toml", &TOY), &d.path().join("p"), &[]);
     ok(&o);
     assert!(!stderr(&o).contains("warning"), "{}", stderr(&o));
 }
@@ -453,7 +425,7 @@ fn a_tensor_pruned_away_is_warned_about() {
 #[test]
 fn resumed_metrics_are_the_same_text_as_an_uninterrupted_run() {
     let d = tempfile::tempdir().unwrap();
-    let cfg = write(d.path(), "toy.toml", TOY);
+    let cfg = write(d.path(), "toy.toml", &TOY);
     let (a, b) = (d.path().join("a"), d.path().join("b"));
     ok(&train(&cfg, &a, &[]));
     ok(&train(&cfg, &b, &["--max-steps", "5"]));

@@ -5,30 +5,7 @@ use common::{geosparse, ok};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-const TOY: &str = r#"
-seed = 4
-[task]
-kind = "navigation"
-place_cells = 16
-hidden = 24
-sequence = 5
-batch = 6
-steps_per_epoch = 4
-eval_batches = 1
-eval_batch_size = 8
-[train]
-epochs = 3
-optimizer = { kind = "adamw", lr = 3e-3, weight_decay = 0.01 }
-[penalty]
-lambda = 0.1
-[penalty.regularizer]
-space = "torus"
-inhibitor = "dog"
-invert = true
-[prune]
-kind = "linear"
-target = 0.9
-"#;
+use common::TOY;
 
 fn write_config(dir: &Path, name: &str, text: &str) -> PathBuf {
     let p = dir.join(name);

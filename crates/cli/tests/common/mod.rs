@@ -17,3 +17,29 @@ pub fn stdout(o: &Output) -> String {
     ok(o);
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
+
+/// A toy navigation config that trains in a fraction of a second (global pruning to 90 %).
+pub const TOY: &str = r#"
+seed = 4
+[task]
+kind = "navigation"
+place_cells = 16
+hidden = 24
+sequence = 5
+batch = 6
+steps_per_epoch = 4
+eval_batches = 1
+eval_batch_size = 8
+[train]
+epochs = 3
+optimizer = { kind = "adamw", lr = 3e-3, weight_decay = 0.01 }
+[penalty]
+lambda = 0.1
+[penalty.regularizer]
+space = "torus"
+inhibitor = "dog"
+invert = true
+[prune]
+kind = "linear"
+target = 0.9
+"#;

@@ -78,15 +78,9 @@ pub const RESUMABLE_CHANGES: [&str; 5] = ["name", "threads", "train.optimizer.lr
 
 /// A request the user must change (a refused folder, a config that cannot run here: exit
 /// status 2), as opposed to a failure while working.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
 pub struct Refused(pub String);
-
-impl std::fmt::Display for Refused {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-impl std::error::Error for Refused {}
 
 fn refused(m: impl Into<String>) -> anyhow::Error {
     anyhow::Error::new(Refused(m.into()))
