@@ -60,6 +60,11 @@ pub struct TrainConfig {
     /// Divide the learning rate by this after an epoch whose validation loss is not the best
     /// (0: never; the language model uses 4).
     pub plateau_divisor: f32,
+    /// Multiply the learning rate by this each epoch after the first `lr_decay_after` epochs
+    /// (1: no decay; Zaremba's small PTB model: 0.5 after 4).
+    pub lr_decay: f32,
+    /// Epochs at the base learning rate before `lr_decay` applies.
+    pub lr_decay_after: usize,
     /// Also write a checkpoint every this many steps (0: at the end of each epoch only).
     pub checkpoint_every: u64,
     /// Never zero gradients between steps (the April 2024 navigation code; SPEC B10).
@@ -79,6 +84,8 @@ impl Default for TrainConfig {
             optimizer: OptimizerConfig::adamw(1e-4, 0.01),
             clip: 0.0,
             plateau_divisor: 0.0,
+            lr_decay: 1.0,
+            lr_decay_after: 0,
             checkpoint_every: 0,
             compat_accumulate_grads: false,
             init_from: None,
@@ -253,6 +260,15 @@ impl RunConfig {
         }
         if !(self.train.plateau_divisor == 0.0 || self.train.plateau_divisor > 1.0) {
             return e(format!("train.plateau_divisor: {} is not allowed; 0 (off) or a divisor > 1", self.train.plateau_divisor));
+        }
+        if !(self.train.lr_decay > 0.0 && self.train.lr_decay <= 1.0) {
+            return e(format!("train.lr_decay: {} is not allowed; a factor in (0, 1] per epoch (1: no decay)", self.train.lr_decay));
+        }
+        if self.train.lr_decay == 1.0 && self.train.lr_decay_after > 0 {
+            return e(format!("train.lr_decay_after: {} has no effect with lr_decay = 1; set train.lr_decay < 1 (e.g. 0.5) or drop it", self.train.lr_decay_after));
+        }
+        if self.train.lr_decay < 1.0 && self.train.plateau_divisor > 0.0 {
+            return e("train.lr_decay and train.plateau_divisor are two learning-rate schedules; give one".into());
         }
         if !(self.penalty.lambda.is_finite() && self.penalty.lambda >= 0.0) {
             return e(format!("penalty.lambda: {} is not allowed; must be a finite number >= 0 (0: no penalty)", self.penalty.lambda));

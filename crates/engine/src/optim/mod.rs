@@ -22,7 +22,7 @@ mod clip;
 mod schedule;
 
 pub use clip::{clip_coef, clip_grad_norm, grad_norm};
-pub use schedule::PlateauDecay;
+pub use schedule::{EpochDecay, PlateauDecay};
 
 use crate::param::Param;
 use rayon::prelude::*;

@@ -12,7 +12,7 @@ use super::progress::Progress;
 use super::state::RunState;
 use crate::config::RunConfig;
 use geosparse_engine::checkpoint;
-use geosparse_engine::optim::{Optimizer, PlateauDecay, clip_coef, grad_norm};
+use geosparse_engine::optim::{EpochDecay, Optimizer, PlateauDecay, clip_coef, grad_norm};
 use geosparse_engine::param::{Param, ParamKind};
 use geosparse_engine::regularize::Regularization;
 use geosparse_prune::magnitude::prune;
@@ -119,6 +119,10 @@ impl PhaseRun<'_> {
             let epoch = self.state.epoch;
             if self.state.step_in_epoch == 0 {
                 self.task.begin_epoch(epoch);
+            }
+            if self.cfg.train.lr_decay < 1.0 {
+                let decay = EpochDecay { after: self.cfg.train.lr_decay_after, factor: self.cfg.train.lr_decay };
+                self.opt.lr = decay.lr(self.cfg.train.optimizer.lr(), epoch);
             }
             self.progress.prefix(format!("{} epoch {}/{}", phase.name(), epoch + 1, self.epochs));
             while self.state.step_in_epoch < spe {
