@@ -16,27 +16,25 @@
 //! ```
 
 pub mod metrics;
+pub mod folder;
 pub mod penalty;
+mod phases;
 pub mod progress;
 pub mod state;
 pub mod summary;
 pub mod trainer;
 
 use crate::config::{ControlKind, RunConfig};
-use anyhow::Context;
 use geosparse_engine::checkpoint;
-use geosparse_engine::optim::Optimizer;
-use geosparse_io::lock::{DirLock, lock_dir};
-use geosparse_io::{DirState, atomic_write, dir_state, npy};
-use geosparse_prune::controls::random_like;
+use folder::{prepare_dir, refused};
+use phases::Session;
+pub use folder::{RESUMABLE_CHANGES, RUN_MARKERS, Refused, is_run_folder};
+use geosparse_io::atomic_write;
 use geosparse_prune::report::Sparsity;
 use geosparse_tasks::task::{Split, Task};
-use metrics::Metrics;
-use progress::{Mode, Progress};
-use state::{Phase, RunState};
+use progress::Mode;
 use std::path::{Path, PathBuf};
-use summary::{PhaseSummary, RegularizerInfo, Status, Summary};
-use trainer::{PhaseRun, Stop, checkpoint_path, prunable_names, select};
+use summary::{PhaseSummary, Status, Summary};
 
 /// How to run.
 #[derive(Debug, Clone)]
@@ -73,27 +71,6 @@ impl std::fmt::Display for Diverged {
 }
 impl std::error::Error for Diverged {}
 
-/// Keys that may change on `--resume` (they do not change what is being trained).
-pub const RESUMABLE_CHANGES: [&str; 5] = ["name", "threads", "train.optimizer.lr", "train.clip", "train.checkpoint_every"];
-
-/// A request the user must change (a refused folder, a config that cannot run here: exit
-/// status 2), as opposed to a failure while working.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct Refused(pub String);
-
-fn refused(m: impl Into<String>) -> anyhow::Error {
-    anyhow::Error::new(Refused(m.into()))
-}
-
-/// Files that mark a folder as a run folder (only such a folder may be replaced by `force`).
-pub const RUN_MARKERS: [&str; 5] = ["config.toml", "summary.json", "metrics.jsonl", "checkpoint.safetensors", "model.safetensors"];
-
-/// Whether `dir` holds a run (one of [`RUN_MARKERS`]).
-pub fn is_run_folder(dir: &Path) -> bool {
-    RUN_MARKERS.iter().any(|m| dir.join(m).is_file())
-}
-
 /// The most worker threads a run may ask for: a sane multiple of the cores (more only queue
 /// up, and an absurd count makes the thread pool hang while it spawns them).
 pub fn max_threads() -> usize {
@@ -110,73 +87,6 @@ impl std::fmt::Display for Paused {
     }
 }
 impl std::error::Error for Paused {}
-
-/// Creates `out` and takes its lock (one writer per run folder).
-fn create_locked(out: &Path) -> anyhow::Result<DirLock> {
-    std::fs::create_dir_all(out).map_err(|e| refused(format!("--out {}: {e}", out.display())))?;
-    lock_dir(out).map_err(|e| refused(format!("--out {e}")))
-}
-
-/// Prepares the folder: new, resumed (config must match), or replaced with `force` (a run
-/// folder only). Returns whether a checkpoint exists to resume from, and the folder's lock,
-/// taken before anything in it changes.
-fn prepare_dir(cfg: &RunConfig, opts: &Options) -> anyhow::Result<(bool, DirLock)> {
-    let out = &opts.out;
-    if opts.resume && opts.force {
-        return Err(refused("--resume and --force contradict each other: --resume continues the run in --out, --force replaces it; give one"));
-    }
-    match dir_state(out).map_err(|e| refused(format!("--out {e}")))? {
-        DirState::NotADirectory => Err(refused(format!("--out: {} exists and is not a folder", out.display()))),
-        DirState::Missing | DirState::Empty => Ok((false, create_locked(out)?)),
-        DirState::NonEmpty if opts.resume => {
-            let lock = create_locked(out)?;
-            let saved = std::fs::read_to_string(out.join("config.toml")).map_err(|e| refused(format!("--resume: {} holds no readable config.toml ({e})", out.display())))?;
-            let saved: RunConfig = toml::from_str(&saved).map_err(|e| refused(format!("--resume: {}/config.toml: {e}", out.display())))?;
-            let neutral = |c: &RunConfig| {
-                let mut c = c.clone();
-                c.name = String::new();
-                c.threads = 0;
-                c.train.clip = 0.0;
-                c.train.checkpoint_every = 0;
-                c.train.optimizer = saved.train.optimizer.clone();
-                c
-            };
-            let same_kind = std::mem::discriminant(&saved.train.optimizer) == std::mem::discriminant(&cfg.train.optimizer);
-            let mut lr_only = saved.train.optimizer.clone();
-            set_lr(&mut lr_only, cfg.train.optimizer.lr());
-            if neutral(&saved) != neutral(cfg) || !same_kind || lr_only != cfg.train.optimizer {
-                return Err(refused(format!(
-                    "--resume: the config differs from the one {} was started with (only {} may change on resume); resume with that config (omit --config) or start a new run",
-                    out.display(),
-                    RESUMABLE_CHANGES.join(", ")
-                )));
-            }
-            Ok((checkpoint_path(out).exists(), lock))
-        }
-        DirState::NonEmpty if opts.force => {
-            if !is_run_folder(out) {
-                return Err(refused(format!(
-                    "--force: {} holds files but is not a run folder (none of {}); --force only replaces a run folder, so pick another --out or empty it yourself",
-                    out.display(),
-                    RUN_MARKERS.join(", ")
-                )));
-            }
-            let lock = create_locked(out)?;
-            // clear the old run's files, keeping the lock file we hold
-            for entry in std::fs::read_dir(out).with_context(|| format!("--force: cannot clear {}", out.display()))? {
-                let entry = entry?;
-                if entry.file_name() == geosparse_io::lock::LOCK_FILE {
-                    continue;
-                }
-                let path = entry.path();
-                let removed = if entry.file_type()?.is_dir() { std::fs::remove_dir_all(&path) } else { std::fs::remove_file(&path) };
-                removed.map_err(|e| refused(format!("--force: cannot remove {}: {e}", path.display())))?;
-            }
-            Ok((false, lock))
-        }
-        DirState::NonEmpty => Err(refused(format!("--out: {} already holds files; pass --resume to continue that run or --force to start over", out.display()))),
-    }
-}
 
 /// Trains a run (see the module docs). Returns its summary, also written to `summary.json`.
 pub fn train(cfg: &RunConfig, opts: &Options) -> anyhow::Result<Summary> {
@@ -251,159 +161,13 @@ pub fn initial_task(cfg: &RunConfig, seed: u64) -> anyhow::Result<Box<dyn Task>>
 }
 
 fn run_in_pool(cfg: &RunConfig, opts: &Options, resuming: bool, threads: usize, changed_lr: Option<f32>) -> anyhow::Result<Summary> {
-    let dir = opts.out.as_path();
     let mut task = initial_task(cfg, cfg.seed)?;
-    let prunable = prunable_names(&*task, &cfg.prune.tensors).map_err(refused)?;
-    let built = penalty::build(&cfg.penalty, cfg.seed, &*task).map_err(refused)?;
-    let mut summary = Summary::new(&cfg.name, task.kind(), cfg.seed, task.primary_metric());
-    summary.threads = threads;
-    for (param, reg) in &built.regularizers {
-        let file = reg.embedding().map(|e| {
-            let f = format!("embedding_{param}.npy");
-            (f, e)
-        });
-        if let Some((f, e)) = &file {
-            npy::write_f32(&dir.join(f), &[reg.neurons(), e.dim], &e.coords)?;
-        }
-        summary.regularizers.push(RegularizerInfo { param: param.clone(), spec: reg.spec.clone(), stats: reg.stats(), embedding_file: file.map(|x| x.0) });
-    }
-    let mut metrics = Metrics::open(&dir.join("metrics.jsonl"))?;
-    let mut opt = Optimizer::new(cfg.train.optimizer.clone());
-    let mut st = RunState::start(Phase::Train, opt.lr);
-    let ckpt = if resuming { Some(checkpoint::load(&checkpoint_path(dir))?) } else { None };
-    if let Some(ck) = &ckpt {
-        st = serde_json::from_value(ck.meta["state"].clone()).context("checkpoint: no loop state")?;
-        metrics.truncate_to(st.phase.name(), st.epoch)?;
-        if let Some(lr) = changed_lr {
-            st.lr = lr; // a learning rate given on resume replaces the schedule's current one
-        }
-    } else {
-        metrics.truncate_to("train", 0)?;
-    }
-    let train_epochs = cfg.prune.total_epochs(cfg.train.epochs);
-    let spe = task.steps_per_epoch();
-    let control_epochs = if cfg.control.kind == ControlKind::None { 0 } else { cfg.train.epochs };
-    let mut progress = Progress::new(opts.progress, (train_epochs + control_epochs) as u64 * spe);
-    summary.write(dir)?;
-    let fail = |summary: &mut Summary, stop: Stop| -> anyhow::Error {
-        let (status, err) = match stop {
-            Stop::Diverged(m) => (Status::Diverged, anyhow::Error::new(Diverged(m))),
-            Stop::Paused(n) => (Status::Running, anyhow::Error::new(Paused(n))),
-            Stop::Error(e) => (Status::Failed, e),
-        };
-        summary.status = status;
-        summary.message = Some(format!("{err:#}"));
-        let _ = summary.write(dir);
-        err
-    };
-
-    // phase 1: train with penalty and pruning
-    if st.phase == Phase::Train {
-        if let Some(ck) = &ckpt {
-            ck.restore_params(task.params_mut())?;
-            let params: Vec<_> = task.params().into_iter().cloned().collect();
-            ck.restore_optimizer(&mut opt, &params.iter().collect::<Vec<_>>())?;
-        }
-        let mut run = PhaseRun {
-            cfg,
-            dir,
-            task: &mut *task,
-            reg: &built.regularization,
-            opt: &mut opt,
-            prunable: &prunable,
-            state: st.clone(),
-            metrics: &mut metrics,
-            progress: &mut progress,
-            epochs: train_epochs,
-            prunes: cfg.prune.prunes(),
-            max_steps: opts.max_steps,
-            steps_before: 0,
-        };
-        let last = match run.run() {
-            Ok(v) => v,
-            Err(stop) => {
-                progress.finish();
-                return Err(fail(&mut summary, stop));
-            }
-        };
-        checkpoint::save(&dir.join("model.safetensors"), &task.params(), None, &serde_json::json!({"phase": "train"}))?;
-        summary.train = Some(phase_summary(cfg, &mut *task, &built.regularization, &prunable, train_epochs, last)?);
-        summary.warnings = stripped_tensors(summary.train.as_ref().expect("just set"));
-        for w in &summary.warnings {
-            eprintln!("warning: {w}");
-        }
-        summary.write(dir)?;
-        st = RunState::start(Phase::Control, cfg.train.optimizer.lr());
-    } else {
-        // resuming in the control phase: the training phase's numbers are in model.safetensors
-        let ck = checkpoint::load(&dir.join("model.safetensors"))?;
-        ck.restore_params(task.params_mut())?;
-        summary.train = Some(phase_summary(cfg, &mut *task, &built.regularization, &prunable, train_epochs, None)?);
-    }
-
-    // phase 2: the control (retrain with a fixed mask)
+    let mut session = Session::open(cfg, opts, resuming, threads, changed_lr, &*task)?;
+    session.train(&mut *task)?;
     if cfg.control.kind != ControlKind::None {
-        let final_masks: Vec<Vec<u8>> = {
-            let ck = checkpoint::load(&dir.join("model.safetensors"))?;
-            prunable.iter().map(|n| ck.masks.get(n).map(|m| m.1.clone()).unwrap_or_else(|| vec![1; ck.tensors[n].1.len()])).collect()
-        };
-        let (seed, masks) = match cfg.control.kind {
-            ControlKind::Lottery => (control_seed(cfg.seed), final_masks),
-            ControlKind::Rewind => (cfg.seed, final_masks), // initial_task rebuilds the same start
-            ControlKind::RandomMask => (cfg.seed, random_like(&final_masks, control_seed(cfg.seed))),
-            ControlKind::None => unreachable!(),
-        };
-        let mut ctask = if cfg.control.kind == ControlKind::Lottery { cfg.task.build(seed).map_err(|m| anyhow::anyhow!(m))? } else { initial_task(cfg, seed)? };
-        let creg = if cfg.control.kind == ControlKind::Lottery && cfg.control.fresh_regularizer {
-            penalty::build(&cfg.penalty, control_seed(cfg.seed), &*ctask).map_err(|m| anyhow::anyhow!(m))?.regularization
-        } else {
-            built.regularization.clone()
-        };
-        for (p, m) in select(&mut *ctask, &prunable).into_iter().zip(masks) {
-            p.set_mask(m);
-        }
-        let mut copt = Optimizer::new(cfg.train.optimizer.clone());
-        if st.phase == Phase::Control && resuming && ckpt.as_ref().is_some_and(|c| c.meta["state"]["phase"] == "control") {
-            let ck = ckpt.as_ref().expect("checked");
-            ck.restore_params(ctask.params_mut())?;
-            let params: Vec<_> = ctask.params().into_iter().cloned().collect();
-            ck.restore_optimizer(&mut copt, &params.iter().collect::<Vec<_>>())?;
-        }
-        let mut run = PhaseRun {
-            cfg,
-            dir,
-            task: &mut *ctask,
-            reg: &creg,
-            opt: &mut copt,
-            prunable: &prunable,
-            state: st,
-            metrics: &mut metrics,
-            progress: &mut progress,
-            epochs: cfg.train.epochs,
-            prunes: false,
-            max_steps: opts.max_steps,
-            steps_before: train_epochs as u64 * spe,
-        };
-        let last = match run.run() {
-            Ok(v) => v,
-            Err(stop) => {
-                progress.finish();
-                return Err(fail(&mut summary, stop));
-            }
-        };
-        checkpoint::save(&dir.join("control.safetensors"), &ctask.params(), None, &serde_json::json!({"phase": "control"}))?;
-        summary.control_kind = Some(format!("{:?}", cfg.control.kind).to_lowercase());
-        summary.control = Some(phase_summary(cfg, &mut *ctask, &creg, &prunable, cfg.train.epochs, last)?);
+        session.control()?;
     }
-    progress.finish();
-    summary.status = Status::Completed;
-    summary.wall_s = metrics.records().last().map(|r| r.wall_s).unwrap_or(0.0);
-    summary.write(dir)?;
-    if opts.plots {
-        let init = initial_task(cfg, cfg.seed)?;
-        crate::plot::run::write_all(dir, &metrics, &*init, &*task, &built.regularizers, task.primary_metric())?;
-    }
-    Ok(summary)
+    session.finish(&*task)
 }
 
 /// A warning for every tensor pruned to 99 % or more: a number like "pruned 90 %" over the
@@ -414,14 +178,6 @@ pub fn stripped_tensors(p: &PhaseSummary) -> Vec<String> {
         .filter(|&(_, &s)| s >= 0.99)
         .map(|(name, s)| format!("{name} is {:.1} % pruned: almost nothing of it is left (one global threshold takes most from the tensor with the smallest weights; prune.scope = \"per-tensor\" prunes each to the target)", 100.0 * s))
         .collect()
-}
-
-/// Sets the learning rate of an optimizer config.
-fn set_lr(c: &mut geosparse_engine::optim::OptimizerConfig, v: f32) {
-    use geosparse_engine::optim::OptimizerConfig as O;
-    match c {
-        O::Sgd { lr, .. } | O::Adam { lr, .. } | O::Adamw { lr, .. } => *lr = v,
-    }
 }
 
 /// The seed of a control's fresh weights and R.
