@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use geosparse_analysis::{
     cloud::Cloud,
-    homology::{rips_persistence, LongBarRule, RipsOptions},
+    homology::{LongBarRule, RipsOptions, rips_persistence},
 };
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -19,12 +19,17 @@ fn main() {
     if let Some(l) = args.get(1) {
         opts.max_landmarks = l.parse().expect("landmarks: an integer");
     }
-    opts.max_radius = args.get(2).map(|r| r.parse().expect("max_radius: a number"));
+    opts.max_radius = args
+        .get(2)
+        .map(|r| r.parse().expect("max_radius: a number"));
     let mut rng = ChaCha8Rng::seed_from_u64(0);
     let m = 1_000;
     let data: Vec<f64> = (0..m)
         .flat_map(|_| {
-            let (a, b) = (rng.random_range(0.0..std::f64::consts::TAU), rng.random_range(0.0..std::f64::consts::TAU));
+            let (a, b) = (
+                rng.random_range(0.0..std::f64::consts::TAU),
+                rng.random_range(0.0..std::f64::consts::TAU),
+            );
             let clean = [a.cos(), a.sin(), b.cos(), b.sin(), 0.0, 0.0];
             clean.map(|x| x + rng.random_range(-0.05..0.05))
         })
@@ -33,9 +38,21 @@ fn main() {
     let t = Instant::now();
     let ph = rips_persistence(&cloud, &opts).expect("persistence");
     let secs = t.elapsed().as_secs_f64();
-    println!("points {m} in R^6, max_dim {}, landmarks {} (covering radius {:.3}), radius {:.3}", opts.max_dim, ph.landmarks.len(), ph.covering_radius, ph.radius);
+    println!(
+        "points {m} in R^6, max_dim {}, landmarks {} (covering radius {:.3}), radius {:.3}",
+        opts.max_dim,
+        ph.landmarks.len(),
+        ph.covering_radius,
+        ph.radius
+    );
     println!("simplices per dimension {:?}", ph.simplex_counts);
-    println!("bars per dimension {:?}", ph.barcodes.iter().map(Vec::len).collect::<Vec<_>>());
-    println!("betti (long-bar rule) {:?}", ph.betti(&LongBarRule::default()));
+    println!(
+        "bars per dimension {:?}",
+        ph.barcodes.iter().map(Vec::len).collect::<Vec<_>>()
+    );
+    println!(
+        "betti (long-bar rule) {:?}",
+        ph.betti(&LongBarRule::default())
+    );
     println!("time {secs:.3} s");
 }

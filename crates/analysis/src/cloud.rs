@@ -10,7 +10,7 @@
 //! assert!((c.dist(0, 1) - 8f64.sqrt()).abs() < 1e-12);
 //! ```
 
-use crate::error::{check_finite, check_len, AnalysisError};
+use crate::error::{AnalysisError, check_finite, check_len};
 
 /// The most points a cloud may hold: 2 000 000 (16 MB per coordinate at f64). Above it,
 /// subsample before building the cloud.
@@ -29,10 +29,18 @@ impl Cloud {
     /// M > [`MAX_POINTS`] and any non-finite value.
     pub fn new(data: Vec<f64>, m: usize, k: usize) -> Result<Self, AnalysisError> {
         if m == 0 {
-            return Err(AnalysisError::TooFew { what: "cloud points", need: 1, got: 0 });
+            return Err(AnalysisError::TooFew {
+                what: "cloud points",
+                need: 1,
+                got: 0,
+            });
         }
         if k == 0 {
-            return Err(AnalysisError::TooFew { what: "cloud dimension", need: 1, got: 0 });
+            return Err(AnalysisError::TooFew {
+                what: "cloud dimension",
+                need: 1,
+                got: 0,
+            });
         }
         if m > MAX_POINTS {
             return Err(AnalysisError::TooLarge {
@@ -75,12 +83,23 @@ impl Cloud {
     /// Euclidean distance between points `i` and `j`.
     pub fn dist(&self, i: usize, j: usize) -> f64 {
         let (a, b) = (self.point(i), self.point(j));
-        a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum::<f64>().sqrt()
+        a.iter()
+            .zip(b)
+            .map(|(x, y)| (x - y) * (x - y))
+            .sum::<f64>()
+            .sqrt()
     }
 
     /// The sub-cloud of the points `idx` (in that order).
     pub fn select(&self, idx: &[usize]) -> Cloud {
-        let data = idx.iter().flat_map(|&i| self.point(i).iter().copied()).collect();
-        Cloud { data, m: idx.len(), k: self.k }
+        let data = idx
+            .iter()
+            .flat_map(|&i| self.point(i).iter().copied())
+            .collect();
+        Cloud {
+            data,
+            m: idx.len(),
+            k: self.k,
+        }
     }
 }

@@ -12,7 +12,7 @@
 //! assert!((lm.covering_radius - 0.1).abs() < 1e-12);
 //! ```
 
-use crate::{cloud::Cloud, error::param, AnalysisError};
+use crate::{AnalysisError, cloud::Cloud, error::param};
 
 /// The chosen landmark indices (in order of selection) and how well they cover the cloud.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,7 +30,10 @@ pub fn maxmin_landmarks(cloud: &Cloud, count: usize) -> Result<Landmarks, Analys
     }
     let m = cloud.m();
     if count >= m {
-        return Ok(Landmarks { indices: (0..m).collect(), covering_radius: 0.0 });
+        return Ok(Landmarks {
+            indices: (0..m).collect(),
+            covering_radius: 0.0,
+        });
     }
     let mut nearest = vec![f64::INFINITY; m];
     let mut indices = Vec::with_capacity(count);
@@ -47,5 +50,8 @@ pub fn maxmin_landmarks(cloud: &Cloud, count: usize) -> Result<Landmarks, Analys
         next = far.0;
     }
     let covering_radius = nearest.iter().copied().fold(0.0, f64::max);
-    Ok(Landmarks { indices, covering_radius })
+    Ok(Landmarks {
+        indices,
+        covering_radius,
+    })
 }

@@ -17,7 +17,7 @@
 
 use faer::{Mat, Side};
 
-use crate::{cloud::Cloud, error::param, AnalysisError};
+use crate::{AnalysisError, cloud::Cloud, error::param};
 
 /// The PCA dimension used before persistent homology unless told otherwise.
 pub const DEFAULT_COMPONENTS: usize = 6;
@@ -41,13 +41,21 @@ impl Pca {
     pub fn project(&self, cloud: &Cloud) -> Result<Cloud, AnalysisError> {
         let (k, d) = (self.mean.len(), self.variances.len());
         if cloud.k() != k {
-            return Err(AnalysisError::Shape { what: "PCA input", expected: format!("{k} columns"), got: format!("{} columns", cloud.k()) });
+            return Err(AnalysisError::Shape {
+                what: "PCA input",
+                expected: format!("{k} columns"),
+                got: format!("{} columns", cloud.k()),
+            });
         }
         let mut out = Vec::with_capacity(cloud.m() * d);
         for i in 0..cloud.m() {
             let x = cloud.point(i);
             for c in 0..d {
-                out.push((0..k).map(|j| (x[j] - self.mean[j]) * self.components[c * k + j]).sum());
+                out.push(
+                    (0..k)
+                        .map(|j| (x[j] - self.mean[j]) * self.components[c * k + j])
+                        .sum(),
+                );
             }
         }
         Cloud::new(out, cloud.m(), d)
@@ -56,13 +64,25 @@ impl Pca {
 
 fn check(cloud: &Cloud, d: usize) -> Result<(), AnalysisError> {
     if d == 0 || d > cloud.k() {
-        return Err(param("components", format!("{d} is not in 1..={}", cloud.k())));
+        return Err(param(
+            "components",
+            format!("{d} is not in 1..={}", cloud.k()),
+        ));
     }
     if cloud.m() < 2 {
-        return Err(AnalysisError::TooFew { what: "points for PCA", need: 2, got: cloud.m() });
+        return Err(AnalysisError::TooFew {
+            what: "points for PCA",
+            need: 2,
+            got: cloud.m(),
+        });
     }
     if cloud.k() > MAX_DIM {
-        return Err(AnalysisError::TooLarge { what: "PCA dimension", got: cloud.k(), limit: MAX_DIM, hint: "reduce the dimension first" });
+        return Err(AnalysisError::TooLarge {
+            what: "PCA dimension",
+            got: cloud.k(),
+            limit: MAX_DIM,
+            hint: "reduce the dimension first",
+        });
     }
     Ok(())
 }
@@ -70,7 +90,9 @@ fn check(cloud: &Cloud, d: usize) -> Result<(), AnalysisError> {
 fn mean_of(cloud: &Cloud) -> Vec<f64> {
     let mut mean = vec![0.0; cloud.k()];
     for i in 0..cloud.m() {
-        mean.iter_mut().zip(cloud.point(i)).for_each(|(m, x)| *m += x);
+        mean.iter_mut()
+            .zip(cloud.point(i))
+            .for_each(|(m, x)| *m += x);
     }
     mean.iter_mut().for_each(|m| *m /= cloud.m() as f64);
     mean
@@ -82,14 +104,22 @@ fn assemble(mean: Vec<f64>, mut pairs: Vec<(f64, Vec<f64>)>, d: usize) -> Pca {
     pairs.sort_by(|a, b| b.0.total_cmp(&a.0));
     pairs.truncate(d);
     for (_, v) in &mut pairs {
-        let big = v.iter().copied().fold(0.0, |a: f64, x| if x.abs() > a.abs() { x } else { a });
+        let big = v
+            .iter()
+            .copied()
+            .fold(0.0, |a: f64, x| if x.abs() > a.abs() { x } else { a });
         if big < 0.0 {
             v.iter_mut().for_each(|x| *x = -*x);
         }
     }
     let variances = pairs.iter().map(|p| p.0).collect();
     let components = pairs.into_iter().flat_map(|p| p.1).collect();
-    Pca { mean, components, variances, total_variance }
+    Pca {
+        mean,
+        components,
+        variances,
+        total_variance,
+    }
 }
 
 /// Top-`d` PCA of `cloud` with faer (covariance by GEMM, self-adjoint eigensolver).
@@ -99,9 +129,13 @@ pub fn fit_pca(cloud: &Cloud, d: usize) -> Result<Pca, AnalysisError> {
     let mean = mean_of(cloud);
     let x = Mat::<f64>::from_fn(m, k, |i, j| cloud.data()[i * k + j] - mean[j]);
     let cov = (x.transpose() * x.as_ref()) * faer::Scale(1.0 / (m as f64 - 1.0));
-    let evd = cov.self_adjoint_eigen(Side::Lower).map_err(|e| param("covariance", format!("eigensolver failed: {e:?}")))?;
+    let evd = cov
+        .self_adjoint_eigen(Side::Lower)
+        .map_err(|e| param("covariance", format!("eigensolver failed: {e:?}")))?;
     let (u, s) = (evd.U(), evd.S().column_vector());
-    let pairs = (0..k).map(|c| (s[c], (0..k).map(|j| u[(j, c)]).collect())).collect();
+    let pairs = (0..k)
+        .map(|c| (s[c], (0..k).map(|j| u[(j, c)]).collect()))
+        .collect();
     Ok(assemble(mean, pairs, d))
 }
 
@@ -120,15 +154,22 @@ pub fn fit_pca_reference(cloud: &Cloud, d: usize) -> Result<Pca, AnalysisError> 
         }
     }
     let v = jacobi_eigen(&mut a, k);
-    let pairs = (0..k).map(|c| (a[c * k + c], (0..k).map(|j| v[j * k + c]).collect())).collect();
+    let pairs = (0..k)
+        .map(|c| (a[c * k + c], (0..k).map(|j| v[j * k + c]).collect()))
+        .collect();
     Ok(assemble(mean, pairs, d))
 }
 
 /// Diagonalises the symmetric `a` (k × k) in place; returns the eigenvectors as columns.
 fn jacobi_eigen(a: &mut [f64], k: usize) -> Vec<f64> {
-    let mut v: Vec<f64> = (0..k * k).map(|ij| if ij / k == ij % k { 1.0 } else { 0.0 }).collect();
+    let mut v: Vec<f64> = (0..k * k)
+        .map(|ij| if ij / k == ij % k { 1.0 } else { 0.0 })
+        .collect();
     for _sweep in 0..100 {
-        let off: f64 = (0..k * k).filter(|ij| ij / k != ij % k).map(|ij| a[ij] * a[ij]).sum();
+        let off: f64 = (0..k * k)
+            .filter(|ij| ij / k != ij % k)
+            .map(|ij| a[ij] * a[ij])
+            .sum();
         if off < 1e-30 {
             break;
         }

@@ -3,7 +3,7 @@
 mod common;
 
 use geosparse_analysis::graph::{
-    clustering::{clustering, Weighting},
+    clustering::{Weighting, clustering},
     louvain::{louvain, modularity},
     smallworld::small_worldness,
     symmetrised,
@@ -14,10 +14,18 @@ use rand::Rng;
 /// Two blocks of `b` nodes: weight `inside` within a block, `across` between, no self-loops.
 fn two_blocks(b: usize, inside: f64, across: f64) -> Vec<f64> {
     let n = 2 * b;
-    (0..n * n).map(|ij| {
-        let (i, j) = (ij / n, ij % n);
-        if i == j { 0.0 } else if i / b == j / b { inside } else { across }
-    }).collect()
+    (0..n * n)
+        .map(|ij| {
+            let (i, j) = (ij / n, ij % n);
+            if i == j {
+                0.0
+            } else if i / b == j / b {
+                inside
+            } else {
+                across
+            }
+        })
+        .collect()
 }
 
 #[test]
@@ -41,15 +49,24 @@ fn planted_two_blocks_reach_the_analytic_modularity() {
 fn louvain_on_a_noisy_planted_partition_recovers_it() {
     // Four blocks of 8, sparse random weights, directed and signed: Louvain works on (|W|+|W|ᵀ)/2.
     let (n, mut r) = (32, common::rng(7));
-    let w: Vec<f64> = (0..n * n).map(|ij| {
-        let same = ij / n / 8 == ij % n / 8;
-        let p = if same { 0.6 } else { 0.03 };
-        if ij / n != ij % n && r.random_bool(p) { r.random_range(-1.0..1.0) } else { 0.0 }
-    }).collect();
+    let w: Vec<f64> = (0..n * n)
+        .map(|ij| {
+            let same = ij / n / 8 == ij % n / 8;
+            let p = if same { 0.6 } else { 0.03 };
+            if ij / n != ij % n && r.random_bool(p) {
+                r.random_range(-1.0..1.0)
+            } else {
+                0.0
+            }
+        })
+        .collect();
     let p = louvain(&w, n, 1).unwrap();
     let planted: Vec<usize> = (0..n).map(|i| i / 8).collect();
     let q_planted = modularity(&symmetrised(&w, n).unwrap(), n, &planted).unwrap();
-    eprintln!("louvain Q {:.4} ({} communities, {} levels), planted Q {q_planted:.4}", p.modularity, p.communities, p.levels);
+    eprintln!(
+        "louvain Q {:.4} ({} communities, {} levels), planted Q {q_planted:.4}",
+        p.modularity, p.communities, p.levels
+    );
     assert!(p.modularity >= q_planted - 1e-9);
     assert_eq!(p.communities, 4);
 }
@@ -69,15 +86,25 @@ fn wiring_cost_of_hand_made_matrices() {
     let w = [0.0, 2.0, 0.0, 0.0, 0.0, 0.0, 1.0, -1.0, 0.0];
     assert!((wiring_cost(&w, &d, 3).unwrap() - 1.75).abs() < 1e-12);
     // Only self-connections: cost 0.
-    assert_eq!(wiring_cost(&[1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 5.0], &d, 3).unwrap(), 0.0);
+    assert_eq!(
+        wiring_cost(&[1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 5.0], &d, 3).unwrap(),
+        0.0
+    );
 }
 
 #[test]
 fn local_wiring_beats_the_permuted_null() {
     // Ring of 20 neurons, weights only between ring neighbours.
     let n: usize = 20;
-    let d: Vec<f64> = (0..n * n).map(|ij| { let k = (ij / n).abs_diff(ij % n); k.min(n - k) as f64 }).collect();
-    let w: Vec<f64> = (0..n * n).map(|ij| if d[ij] == 1.0 { 1.0 } else { 0.0 }).collect();
+    let d: Vec<f64> = (0..n * n)
+        .map(|ij| {
+            let k = (ij / n).abs_diff(ij % n);
+            k.min(n - k) as f64
+        })
+        .collect();
+    let w: Vec<f64> = (0..n * n)
+        .map(|ij| if d[ij] == 1.0 { 1.0 } else { 0.0 })
+        .collect();
     let null = wiring_null(&w, &d, n, 50, 3).unwrap();
     eprintln!("{null:?}");
     assert_eq!(null.cost, 1.0);
@@ -92,7 +119,15 @@ fn clustering_of_a_triangle_and_a_star() {
         assert_eq!(clustering(&triangle, 3, wt).unwrap().per_node, vec![1.0; 3]);
     }
     let n = 5;
-    let star: Vec<f64> = (0..n * n).map(|ij| if (ij / n == 0) != (ij % n == 0) { 1.0 } else { 0.0 }).collect();
+    let star: Vec<f64> = (0..n * n)
+        .map(|ij| {
+            if (ij / n == 0) != (ij % n == 0) {
+                1.0
+            } else {
+                0.0
+            }
+        })
+        .collect();
     for wt in [Weighting::Onnela, Weighting::Binary] {
         assert_eq!(clustering(&star, n, wt).unwrap().mean, 0.0);
     }
@@ -120,7 +155,15 @@ fn a_ring_lattice_is_small_world_and_a_random_graph_is_not() {
     eprintln!("lattice+shortcuts: {sw:?}");
     assert!(sw.sigma > 2.0, "{sw:?}");
     let mut r = common::rng(9);
-    let random: Vec<f64> = (0..n * n).map(|ij| if ij / n < ij % n && r.random_bool(0.1) { 1.0 } else { 0.0 }).collect();
+    let random: Vec<f64> = (0..n * n)
+        .map(|ij| {
+            if ij / n < ij % n && r.random_bool(0.1) {
+                1.0
+            } else {
+                0.0
+            }
+        })
+        .collect();
     let sr = small_worldness(&random, n, 5, 1).unwrap();
     eprintln!("random: {sr:?}");
     assert!((sr.sigma - 1.0).abs() < 0.5, "{sr:?}");

@@ -14,7 +14,10 @@ fn waves(angles: &[f64], k: f64) -> Vec<f64> {
     (0..N * N)
         .map(|i| {
             let (x, y) = ((i % N) as f64 - 7.3, (i / N) as f64 - 5.1);
-            angles.iter().map(|a| (k * (a.cos() * x + a.sin() * y)).cos()).sum()
+            angles
+                .iter()
+                .map(|a| (k * (a.cos() * x + a.sin() * y)).cos())
+                .sum()
         })
         .collect()
 }
@@ -84,9 +87,7 @@ fn unvisited_bins_are_ignored() {
     for i in (0..N * N).step_by(7) {
         map[i] = f64::NAN;
     }
-    for i in 0..N {
-        map[i] = f64::NAN; // an unvisited wall
-    }
+    map[..N].fill(f64::NAN); // an unvisited wall
     let s = score(&map);
     eprintln!("hex with holes: {s:.3}");
     assert!(s > 0.5, "{s}");

@@ -2,7 +2,10 @@
 
 mod common;
 
-use geosparse_analysis::{cloud::Cloud, pca::{fit_pca, fit_pca_reference, pca_project}};
+use geosparse_analysis::{
+    cloud::Cloud,
+    pca::{fit_pca, fit_pca_reference, pca_project},
+};
 use rand::Rng;
 
 /// 300 points in ℝ¹⁰ on a planted 3-dimensional subspace (variances 9, 4, 1) plus small noise.
@@ -24,9 +27,14 @@ fn planted() -> (Cloud, Vec<[f64; 10]>) {
     let ax = &axes;
     let data: Vec<f64> = (0..300)
         .flat_map(|_| {
-            let c: Vec<f64> = scales.iter().map(|s| s * r.random_range(-1.7320508..1.7320508)).collect();
+            let c: Vec<f64> = scales
+                .iter()
+                .map(|s| s * r.random_range(-1.7320508..1.7320508))
+                .collect();
             let noise: Vec<f64> = (0..10).map(|_| r.random_range(-0.01..0.01)).collect();
-            (0..10).map(move |j| 5.0 + (0..3).map(|a| c[a] * ax[a][j]).sum::<f64>() + noise[j]).collect::<Vec<_>>()
+            (0..10)
+                .map(move |j| 5.0 + (0..3).map(|a| c[a] * ax[a][j]).sum::<f64>() + noise[j])
+                .collect::<Vec<_>>()
         })
         .collect();
     (Cloud::new(data, 300, 10).unwrap(), axes)
@@ -50,7 +58,10 @@ fn recovers_the_planted_subspace() {
 #[test]
 fn faer_matches_the_jacobi_reference() {
     let (cloud, _) = planted();
-    let (a, b) = (fit_pca(&cloud, 6).unwrap(), fit_pca_reference(&cloud, 6).unwrap());
+    let (a, b) = (
+        fit_pca(&cloud, 6).unwrap(),
+        fit_pca_reference(&cloud, 6).unwrap(),
+    );
     assert!((a.total_variance - b.total_variance).abs() < 1e-9);
     for c in 0..6 {
         assert!((a.variances[c] - b.variances[c]).abs() < 1e-9 * a.variances[0]);

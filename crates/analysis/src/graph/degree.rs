@@ -12,7 +12,7 @@
 //! ```
 
 use super::check_square;
-use crate::{error::param, AnalysisError};
+use crate::{AnalysisError, error::param};
 
 /// Degrees of each neuron.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,9 +27,15 @@ pub struct Degrees {
 pub fn degrees(w: &[f64], n: usize, threshold: f64) -> Result<Degrees, AnalysisError> {
     check_square("weight matrix", w, n)?;
     if !(threshold.is_finite() && threshold >= 0.0) {
-        return Err(param("threshold", format!("{threshold} is not a finite number ≥ 0")));
+        return Err(param(
+            "threshold",
+            format!("{threshold} is not a finite number ≥ 0"),
+        ));
     }
-    let mut d = Degrees { in_degree: vec![0; n], out_degree: vec![0; n] };
+    let mut d = Degrees {
+        in_degree: vec![0; n],
+        out_degree: vec![0; n],
+    };
     for i in 0..n {
         for j in (0..n).filter(|&j| j != i) {
             if w[i * n + j].abs() > threshold {

@@ -19,11 +19,11 @@
 
 use std::collections::HashMap;
 
-use rand::{seq::SliceRandom, SeedableRng};
+use rand::{SeedableRng, seq::SliceRandom};
 use rand_chacha::ChaCha8Rng;
 
 use super::{check_square, symmetrised};
-use crate::{error::param, AnalysisError};
+use crate::{AnalysisError, error::param};
 
 /// A partition of the neurons and its modularity.
 #[derive(Debug, Clone, PartialEq)]
@@ -40,7 +40,11 @@ pub struct Partition {
 pub fn modularity(a: &[f64], n: usize, labels: &[usize]) -> Result<f64, AnalysisError> {
     check_square("adjacency", a, n)?;
     if labels.len() != n {
-        return Err(AnalysisError::Shape { what: "labels", expected: format!("{n}"), got: format!("{}", labels.len()) });
+        return Err(AnalysisError::Shape {
+            what: "labels",
+            expected: format!("{n}"),
+            got: format!("{}", labels.len()),
+        });
     }
     if a.iter().any(|&x| x < 0.0) {
         return Err(param("adjacency", "negative weight"));
@@ -58,7 +62,11 @@ pub fn modularity(a: &[f64], n: usize, labels: &[usize]) -> Result<f64, Analysis
             inside[labels[i]] += a[i * n + j];
         }
     }
-    Ok(inside.iter().zip(&total).map(|(i, t)| i / m2 - (t / m2).powi(2)).sum())
+    Ok(inside
+        .iter()
+        .zip(&total)
+        .map(|(i, t)| i / m2 - (t / m2).powi(2))
+        .sum())
 }
 
 type Adjacency = Vec<Vec<(usize, f64)>>;
@@ -66,7 +74,10 @@ type Adjacency = Vec<Vec<(usize, f64)>>;
 /// One level of local moving; returns each node's community and whether anything moved.
 fn local_moving(adj: &Adjacency, rng: &mut ChaCha8Rng) -> (Vec<usize>, bool) {
     let n = adj.len();
-    let k: Vec<f64> = adj.iter().map(|row| row.iter().map(|e| e.1).sum()).collect();
+    let k: Vec<f64> = adj
+        .iter()
+        .map(|row| row.iter().map(|e| e.1).sum())
+        .collect();
     let m2: f64 = k.iter().sum();
     let mut comm: Vec<usize> = (0..n).collect();
     let mut tot = k.clone();
@@ -135,9 +146,19 @@ fn aggregate(adj: &Adjacency, comm: &[usize], count: usize) -> Adjacency {
 pub fn louvain(w: &[f64], n: usize, seed: u64) -> Result<Partition, AnalysisError> {
     let a = symmetrised(w, n)?;
     if a.iter().all(|&x| x == 0.0) {
-        return Err(param("weight matrix", "all weights are zero: modularity is undefined"));
+        return Err(param(
+            "weight matrix",
+            "all weights are zero: modularity is undefined",
+        ));
     }
-    let mut adj: Adjacency = (0..n).map(|i| (0..n).filter(|&j| a[i * n + j] > 0.0).map(|j| (j, a[i * n + j])).collect()).collect();
+    let mut adj: Adjacency = (0..n)
+        .map(|i| {
+            (0..n)
+                .filter(|&j| a[i * n + j] > 0.0)
+                .map(|j| (j, a[i * n + j]))
+                .collect()
+        })
+        .collect();
     let mut labels: Vec<usize> = (0..n).collect();
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut levels = 0;
@@ -153,5 +174,10 @@ pub fn louvain(w: &[f64], n: usize, seed: u64) -> Result<Partition, AnalysisErro
     }
     let communities = renumber(&mut labels);
     let modularity = modularity(&a, n, &labels)?;
-    Ok(Partition { labels, modularity, communities, levels })
+    Ok(Partition {
+        labels,
+        modularity,
+        communities,
+        levels,
+    })
 }

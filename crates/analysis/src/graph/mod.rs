@@ -26,7 +26,10 @@ pub mod louvain;
 pub mod smallworld;
 pub mod wiring;
 
-use crate::{error::{check_finite, check_len}, AnalysisError};
+use crate::{
+    AnalysisError,
+    error::{check_finite, check_len},
+};
 
 /// The most neurons accepted (the statistics are O(N²) to O(N³)).
 pub const MAX_NODES: usize = 20_000;
@@ -34,10 +37,19 @@ pub const MAX_NODES: usize = 20_000;
 /// Checks that `w` is a finite N × N matrix with 2 ≤ N ≤ [`MAX_NODES`].
 pub(crate) fn check_square(what: &'static str, w: &[f64], n: usize) -> Result<(), AnalysisError> {
     if n < 2 {
-        return Err(AnalysisError::TooFew { what: "graph nodes", need: 2, got: n });
+        return Err(AnalysisError::TooFew {
+            what: "graph nodes",
+            need: 2,
+            got: n,
+        });
     }
     if n > MAX_NODES {
-        return Err(AnalysisError::TooLarge { what: "graph nodes", got: n, limit: MAX_NODES, hint: "analyse a sub-network" });
+        return Err(AnalysisError::TooLarge {
+            what: "graph nodes",
+            got: n,
+            limit: MAX_NODES,
+            hint: "analyse a sub-network",
+        });
     }
     check_len(what, w, n * n, &format!("{n} × {n}"))?;
     check_finite(what, w)
@@ -46,10 +58,14 @@ pub(crate) fn check_square(what: &'static str, w: &[f64], n: usize) -> Result<()
 /// A = (|W| + |W|ᵀ)/2, checked.
 pub fn symmetrised(w: &[f64], n: usize) -> Result<Vec<f64>, AnalysisError> {
     check_square("weight matrix", w, n)?;
-    Ok((0..n * n).map(|ij| (w[ij].abs() + w[(ij % n) * n + ij / n].abs()) / 2.0).collect())
+    Ok((0..n * n)
+        .map(|ij| (w[ij].abs() + w[(ij % n) * n + ij / n].abs()) / 2.0)
+        .collect())
 }
 
 /// Neighbour lists of the binary undirected support of a symmetric `a` (no self-loops).
 pub(crate) fn support_lists(a: &[f64], n: usize) -> Vec<Vec<usize>> {
-    (0..n).map(|i| (0..n).filter(|&j| j != i && a[i * n + j] > 0.0).collect()).collect()
+    (0..n)
+        .map(|i| (0..n).filter(|&j| j != i && a[i * n + j] > 0.0).collect())
+        .collect()
 }

@@ -19,7 +19,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::{clustering::clustering_of, support_lists, symmetrised};
-use crate::{error::param, AnalysisError};
+use crate::{AnalysisError, error::param};
 
 /// σ and its parts.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,7 +53,11 @@ pub fn path_length(lists: &[Vec<usize>]) -> f64 {
             }
         }
     }
-    if pairs == 0 { f64::NAN } else { total as f64 / pairs as f64 }
+    if pairs == 0 {
+        f64::NAN
+    } else {
+        total as f64 / pairs as f64
+    }
 }
 
 fn binary_clustering(lists: &[Vec<usize>]) -> f64 {
@@ -67,7 +71,11 @@ fn binary_clustering(lists: &[Vec<usize>]) -> f64 {
 
 /// A degree-preserving randomisation of the undirected graph `lists` by double-edge swaps.
 pub fn edge_swapped(lists: &[Vec<usize>], rng: &mut ChaCha8Rng) -> Vec<Vec<usize>> {
-    let mut edges: Vec<(usize, usize)> = lists.iter().enumerate().flat_map(|(i, l)| l.iter().filter(move |&&j| i < j).map(move |&j| (i, j))).collect();
+    let mut edges: Vec<(usize, usize)> = lists
+        .iter()
+        .enumerate()
+        .flat_map(|(i, l)| l.iter().filter(move |&&j| i < j).map(move |&j| (i, j)))
+        .collect();
     let mut set: HashSet<(usize, usize)> = edges.iter().copied().collect();
     let e = edges.len();
     let (mut done, mut tries) = (0, 0);
@@ -96,7 +104,12 @@ pub fn edge_swapped(lists: &[Vec<usize>], rng: &mut ChaCha8Rng) -> Vec<Vec<usize
 }
 
 /// σ of the support of W against `samples` (≥ 1) degree-preserving random graphs from `seed`.
-pub fn small_worldness(w: &[f64], n: usize, samples: usize, seed: u64) -> Result<SmallWorld, AnalysisError> {
+pub fn small_worldness(
+    w: &[f64],
+    n: usize,
+    samples: usize,
+    seed: u64,
+) -> Result<SmallWorld, AnalysisError> {
     let a = symmetrised(w, n)?;
     if samples == 0 {
         return Err(param("samples", "need at least one random graph"));
@@ -111,6 +124,17 @@ pub fn small_worldness(w: &[f64], n: usize, samples: usize, seed: u64) -> Result
         l_sum += path_length(&r);
     }
     let (clustering_rand, path_length_rand) = (c_sum / samples as f64, l_sum / samples as f64);
-    let sigma = if clustering_rand > 0.0 { (clustering / clustering_rand) / (path_length_obs / path_length_rand) } else { f64::NAN };
-    Ok(SmallWorld { clustering, path_length: path_length_obs, clustering_rand, path_length_rand, sigma, samples })
+    let sigma = if clustering_rand > 0.0 {
+        (clustering / clustering_rand) / (path_length_obs / path_length_rand)
+    } else {
+        f64::NAN
+    };
+    Ok(SmallWorld {
+        clustering,
+        path_length: path_length_obs,
+        clustering_rand,
+        path_length_rand,
+        sigma,
+        samples,
+    })
 }

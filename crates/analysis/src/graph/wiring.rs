@@ -11,11 +11,11 @@
 //! assert_eq!(wiring_cost(&w, &d, 2).unwrap(), 3.0);
 //! ```
 
-use rand::{seq::SliceRandom, SeedableRng};
+use rand::{SeedableRng, seq::SliceRandom};
 use rand_chacha::ChaCha8Rng;
 
 use super::check_square;
-use crate::{error::param, AnalysisError};
+use crate::{AnalysisError, error::param};
 
 /// The null distribution summary.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,10 +34,16 @@ fn check(w: &[f64], dist: &[f64], n: usize) -> Result<(), AnalysisError> {
     check_square("weight matrix", w, n)?;
     check_square("distance matrix", dist, n)?;
     if let Some(i) = dist.iter().position(|&d| d < 0.0) {
-        return Err(param("distance matrix", format!("negative distance {} at flat index {i}", dist[i])));
+        return Err(param(
+            "distance matrix",
+            format!("negative distance {} at flat index {i}", dist[i]),
+        ));
     }
     if w.iter().all(|&x| x == 0.0) {
-        return Err(param("weight matrix", "all weights are zero: the wiring cost is undefined"));
+        return Err(param(
+            "weight matrix",
+            "all weights are zero: the wiring cost is undefined",
+        ));
     }
     Ok(())
 }
@@ -61,7 +67,13 @@ pub fn wiring_cost(w: &[f64], dist: &[f64], n: usize) -> Result<f64, AnalysisErr
 }
 
 /// The cost and its null over `permutations` (≥ 1) random relabellings drawn from `seed`.
-pub fn wiring_null(w: &[f64], dist: &[f64], n: usize, permutations: usize, seed: u64) -> Result<WiringNull, AnalysisError> {
+pub fn wiring_null(
+    w: &[f64],
+    dist: &[f64],
+    n: usize,
+    permutations: usize,
+    seed: u64,
+) -> Result<WiringNull, AnalysisError> {
     check(w, dist, n)?;
     if permutations == 0 {
         return Err(param("permutations", "need at least one"));
@@ -76,6 +88,13 @@ pub fn wiring_null(w: &[f64], dist: &[f64], n: usize, permutations: usize, seed:
         })
         .collect();
     let null_mean = costs.iter().sum::<f64>() / permutations as f64;
-    let null_std = (costs.iter().map(|c| (c - null_mean).powi(2)).sum::<f64>() / permutations as f64).sqrt();
-    Ok(WiringNull { cost, null_mean, null_std, ratio: cost / null_mean, permutations })
+    let null_std =
+        (costs.iter().map(|c| (c - null_mean).powi(2)).sum::<f64>() / permutations as f64).sqrt();
+    Ok(WiringNull {
+        cost,
+        null_mean,
+        null_std,
+        ratio: cost / null_mean,
+        permutations,
+    })
 }

@@ -14,7 +14,7 @@
 //! assert!((sac[3 * 7 + 4] - sac[3 * 7 + 2]).abs() < 1e-12); // symmetric
 //! ```
 
-use crate::{error::check_len, AnalysisError};
+use crate::{AnalysisError, error::check_len};
 
 /// Fewest overlapping visited bin pairs for a lag's correlation to be reported.
 pub const MIN_PAIRS: usize = 4;
@@ -22,15 +22,27 @@ pub const MIN_PAIRS: usize = 4;
 /// Checks a ratemap: h, w ≥ 3, length h·w, values finite or NaN (no ±∞), at least 3 visited bins.
 pub(crate) fn check_map(map: &[f64], h: usize, w: usize) -> Result<(), AnalysisError> {
     if h < 3 || w < 3 {
-        return Err(AnalysisError::TooFew { what: "ratemap side (bins)", need: 3, got: h.min(w) });
+        return Err(AnalysisError::TooFew {
+            what: "ratemap side (bins)",
+            need: 3,
+            got: h.min(w),
+        });
     }
     check_len("ratemap", map, h * w, &format!("{h} × {w}"))?;
     if let Some(index) = map.iter().position(|v| v.is_infinite()) {
-        return Err(AnalysisError::NonFinite { what: "ratemap (NaN marks unvisited bins; ±∞ is refused)", index, value: map[index] });
+        return Err(AnalysisError::NonFinite {
+            what: "ratemap (NaN marks unvisited bins; ±∞ is refused)",
+            index,
+            value: map[index],
+        });
     }
     let visited = map.iter().filter(|v| !v.is_nan()).count();
     if visited < 3 {
-        return Err(AnalysisError::TooFew { what: "visited ratemap bins", need: 3, got: visited });
+        return Err(AnalysisError::TooFew {
+            what: "visited ratemap bins",
+            need: 3,
+            got: visited,
+        });
     }
     Ok(())
 }
@@ -73,7 +85,10 @@ pub(crate) fn pearson_from_sums(n: usize, sa: f64, sb: f64, saa: f64, sbb: f64, 
     }
     let nf = n as f64;
     let cov = sab / nf - sa * sb / (nf * nf);
-    let (va, vb) = (saa / nf - sa * sa / (nf * nf), sbb / nf - sb * sb / (nf * nf));
+    let (va, vb) = (
+        saa / nf - sa * sa / (nf * nf),
+        sbb / nf - sb * sb / (nf * nf),
+    );
     let scale = (va.abs() + vb.abs()).max(f64::MIN_POSITIVE);
     if va <= 1e-12 * scale || vb <= 1e-12 * scale || va <= 0.0 || vb <= 0.0 {
         return f64::NAN;

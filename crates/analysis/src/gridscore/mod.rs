@@ -52,27 +52,46 @@ pub struct GridScore {
 
 /// The annuli (inner, outer) in bins for maps of n bins a side (see the module doc).
 pub fn annuli(n: usize) -> Vec<(f64, f64)> {
-    (0..10).map(|i| (0.2 * n as f64, (0.4 + 0.6 * i as f64 / 9.0) * n as f64)).collect()
+    (0..10)
+        .map(|i| (0.2 * n as f64, (0.4 + 0.6 * i as f64 / 9.0) * n as f64))
+        .collect()
 }
 
 /// Grid score of one ratemap `map` (h × w, row-major; NaN = unvisited).
 pub fn grid_score(map: &[f64], h: usize, w: usize) -> Result<GridScore, AnalysisError> {
     let sac = autocorrelogram(map, h, w)?;
     let (sh, sw) = (2 * h - 1, 2 * w - 1);
-    let rotated: Vec<Vec<f64>> = ANGLES.iter().map(|&a| rotate::rotate(&sac, sh, sw, a)).collect();
-    let mut best = GridScore { score: f64::NAN, annulus: (f64::NAN, f64::NAN), correlations: [f64::NAN; 5] };
+    let rotated: Vec<Vec<f64>> = ANGLES
+        .iter()
+        .map(|&a| rotate::rotate(&sac, sh, sw, a))
+        .collect();
+    let mut best = GridScore {
+        score: f64::NAN,
+        annulus: (f64::NAN, f64::NAN),
+        correlations: [f64::NAN; 5],
+    };
     for (inner, outer) in annuli(h.min(w)) {
         let ring: Vec<usize> = (0..sh * sw)
             .filter(|&i| {
-                let (dy, dx) = ((i / sw) as f64 - (h - 1) as f64, (i % sw) as f64 - (w - 1) as f64);
+                let (dy, dx) = (
+                    (i / sw) as f64 - (h - 1) as f64,
+                    (i % sw) as f64 - (w - 1) as f64,
+                );
                 let r = (dy * dy + dx * dx).sqrt();
                 r >= inner && r <= outer
             })
             .collect();
-        let corr: Vec<f64> = rotated.iter().map(|rot| masked_pearson(&sac, rot, &ring)).collect();
+        let corr: Vec<f64> = rotated
+            .iter()
+            .map(|rot| masked_pearson(&sac, rot, &ring))
+            .collect();
         let score = corr[1].min(corr[3]) - corr[0].max(corr[2]).max(corr[4]);
-        if corr.iter().all(|c| c.is_finite()) && !(score <= best.score) {
-            best = GridScore { score, annulus: (inner, outer), correlations: [corr[0], corr[1], corr[2], corr[3], corr[4]] };
+        if corr.iter().all(|c| c.is_finite()) && (best.score.is_nan() || score > best.score) {
+            best = GridScore {
+                score,
+                annulus: (inner, outer),
+                correlations: [corr[0], corr[1], corr[2], corr[3], corr[4]],
+            };
         }
     }
     Ok(best)
@@ -93,7 +112,19 @@ fn masked_pearson(a: &[f64], b: &[f64], mask: &[usize]) -> f64 {
 }
 
 /// Grid scores of a stack of `count` ratemaps (count × h × w, row-major), one per map.
-pub fn grid_scores(maps: &[f64], count: usize, h: usize, w: usize) -> Result<Vec<f64>, AnalysisError> {
-    crate::error::check_len("ratemap stack", maps, count * h * w, &format!("{count} × {h} × {w}"))?;
-    maps.chunks(h * w).map(|m| grid_score(m, h, w).map(|g| g.score)).collect()
+pub fn grid_scores(
+    maps: &[f64],
+    count: usize,
+    h: usize,
+    w: usize,
+) -> Result<Vec<f64>, AnalysisError> {
+    crate::error::check_len(
+        "ratemap stack",
+        maps,
+        count * h * w,
+        &format!("{count} × {h} × {w}"),
+    )?;
+    maps.chunks(h * w)
+        .map(|m| grid_score(m, h, w).map(|g| g.score))
+        .collect()
 }

@@ -33,7 +33,10 @@ fn bilinear(img: &[f64], h: usize, w: usize, y: f64, x: f64) -> f64 {
         return f64::NAN;
     }
     let (y, x) = (y.clamp(0.0, h as f64 - 1.0), x.clamp(0.0, w as f64 - 1.0));
-    let (y0, x0) = ((y.floor() as usize).min(h - 1), (x.floor() as usize).min(w - 1));
+    let (y0, x0) = (
+        (y.floor() as usize).min(h - 1),
+        (x.floor() as usize).min(w - 1),
+    );
     let (fy, fx) = (y - y0 as f64, x - x0 as f64);
     let mut acc = 0.0;
     for (yy, wy) in [(y0, 1.0 - fy), (y0 + 1, fy)] {

@@ -37,26 +37,54 @@ pub struct LongBarRule {
 
 impl Default for LongBarRule {
     fn default() -> Self {
-        Self { fraction: 0.25, h0_cover_factor: 2.0 }
+        Self {
+            fraction: 0.25,
+            h0_cover_factor: 2.0,
+        }
     }
 }
 
 /// The bars of each dimension that are long under `rule`, for a filtration cut at `radius`
 /// of landmarks with covering radius `cover` (0 without subsampling).
-pub fn long_bars_of(bars: &[Vec<(f64, f64)>], radius: f64, cover: f64, rule: &LongBarRule) -> Vec<Vec<(f64, f64)>> {
-    let largest = bars.iter().flatten().map(|b| b.1).filter(|d| d.is_finite()).fold(f64::NEG_INFINITY, f64::max);
+pub fn long_bars_of(
+    bars: &[Vec<(f64, f64)>],
+    radius: f64,
+    cover: f64,
+    rule: &LongBarRule,
+) -> Vec<Vec<(f64, f64)>> {
+    let largest = bars
+        .iter()
+        .flatten()
+        .map(|b| b.1)
+        .filter(|d| d.is_finite())
+        .fold(f64::NEG_INFINITY, f64::max);
     let scale = if largest.is_finite() { largest } else { radius };
     let threshold = rule.fraction * scale;
     bars.iter()
         .enumerate()
         .map(|(dim, b)| {
-            let t = if dim == 0 { threshold.max(rule.h0_cover_factor * cover) } else { threshold };
-            b.iter().copied().filter(|&(b, d)| d.min(radius) - b >= t).collect()
+            let t = if dim == 0 {
+                threshold.max(rule.h0_cover_factor * cover)
+            } else {
+                threshold
+            };
+            b.iter()
+                .copied()
+                .filter(|&(b, d)| d.min(radius) - b >= t)
+                .collect()
         })
         .collect()
 }
 
 /// Betti numbers (one per dimension) under `rule`; arguments as for [`long_bars_of`].
-pub fn betti_numbers_of(bars: &[Vec<(f64, f64)>], radius: f64, cover: f64, rule: &LongBarRule) -> Vec<usize> {
-    long_bars_of(bars, radius, cover, rule).iter().map(Vec::len).collect()
+pub fn betti_numbers_of(
+    bars: &[Vec<(f64, f64)>],
+    radius: f64,
+    cover: f64,
+    rule: &LongBarRule,
+) -> Vec<usize> {
+    long_bars_of(bars, radius, cover, rule)
+        .iter()
+        .map(Vec::len)
+        .collect()
 }

@@ -52,7 +52,10 @@ fn zeroth(f: &Filtration) -> (Vec<(f64, f64)>, Vec<bool>) {
     let edges = if f.top_dim() >= 1 { f.layer(1) } else { &none };
     let mut death = vec![false; edges.len()];
     for (e, &value) in edges.value.iter().enumerate() {
-        let (u, v) = (find(&mut parent, edges.verts[2 * e]), find(&mut parent, edges.verts[2 * e + 1]));
+        let (u, v) = (
+            find(&mut parent, edges.verts[2 * e]),
+            find(&mut parent, edges.verts[2 * e + 1]),
+        );
         if u != v {
             parent[u.max(v) as usize] = u.min(v);
             death[e] = true;
@@ -103,7 +106,9 @@ fn reduce_dim(f: &Filtration, d: usize, cleared: &[bool]) -> (Vec<(f64, f64)>, V
                 }
                 break;
             }
-            let other = reduced[c as usize].as_deref().unwrap_or_else(|| f.coboundary(d, c as usize));
+            let other = reduced[c as usize]
+                .as_deref()
+                .unwrap_or_else(|| f.coboundary(d, c as usize));
             sym_diff(&work, other, &mut scratch);
             std::mem::swap(&mut work, &mut scratch);
             changed = true;

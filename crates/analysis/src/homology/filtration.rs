@@ -60,16 +60,40 @@ impl Filtration {
     /// Builds the filtration of the `n` points with distance matrix `dist` (n × n, row-major).
     /// Refuses n > 65 535 (vertex keys are packed in 16 bits) and more than `max_simplices`
     /// simplices in total (checked while enumerating, before the memory is spent).
-    pub fn build(dist: &[f64], n: usize, radius: f64, top_dim: usize, max_simplices: usize) -> Result<Self, AnalysisError> {
+    pub fn build(
+        dist: &[f64],
+        n: usize,
+        radius: f64,
+        top_dim: usize,
+        max_simplices: usize,
+    ) -> Result<Self, AnalysisError> {
         if n > u16::MAX as usize {
-            return Err(AnalysisError::TooLarge { what: "filtration vertices", got: n, limit: u16::MAX as usize, hint: "use fewer landmarks" });
+            return Err(AnalysisError::TooLarge {
+                what: "filtration vertices",
+                got: n,
+                limit: u16::MAX as usize,
+                hint: "use fewer landmarks",
+            });
         }
-        let adj: Vec<bool> = (0..n * n).map(|ij| ij / n != ij % n && dist[ij] <= radius).collect();
-        let vertices = Layer { dim: 0, verts: (0..n as u32).collect(), value: vec![0.0; n], ..Layer::default() };
+        let adj: Vec<bool> = (0..n * n)
+            .map(|ij| ij / n != ij % n && dist[ij] <= radius)
+            .collect();
+        let vertices = Layer {
+            dim: 0,
+            verts: (0..n as u32).collect(),
+            value: vec![0.0; n],
+            ..Layer::default()
+        };
         let mut layers = vec![vertices];
         let mut total = n;
         for d in 1..=top_dim {
-            let next = extend(&layers[d - 1], dist, &adj, n, max_simplices - total.min(max_simplices))?;
+            let next = extend(
+                &layers[d - 1],
+                dist,
+                &adj,
+                n,
+                max_simplices - total.min(max_simplices),
+            )?;
             total += next.len();
             layers.push(next);
         }
@@ -107,9 +131,18 @@ impl Filtration {
 
 /// The (d+1)-simplices σ ∪ {w}, w > max σ, all of whose edges are within the radius, in
 /// lexicographic order when `layer` is. `budget` is how many more simplices may be made.
-fn extend(layer: &Layer, dist: &[f64], adj: &[bool], n: usize, budget: usize) -> Result<Layer, AnalysisError> {
+fn extend(
+    layer: &Layer,
+    dist: &[f64],
+    adj: &[bool],
+    n: usize,
+    budget: usize,
+) -> Result<Layer, AnalysisError> {
     let dim = layer.dim + 1;
-    let mut out = Layer { dim, ..Layer::default() };
+    let mut out = Layer {
+        dim,
+        ..Layer::default()
+    };
     for i in 0..layer.len() {
         let s = layer.simplex(i);
         let last = *s.last().expect("a simplex has a vertex") as usize;
@@ -125,7 +158,10 @@ fn extend(layer: &Layer, dist: &[f64], adj: &[bool], n: usize, budget: usize) ->
                     hint: "lower max_landmarks or max_radius, or raise max_simplices",
                 });
             }
-            let far = s.iter().map(|&v| dist[v as usize * n + w]).fold(layer.value[i], f64::max);
+            let far = s
+                .iter()
+                .map(|&v| dist[v as usize * n + w])
+                .fold(layer.value[i], f64::max);
             out.verts.extend_from_slice(s);
             out.verts.push(w as u32);
             out.value.push(far);
@@ -139,7 +175,10 @@ fn sort_layer(layer: &mut Layer) {
     let mut perm: Vec<usize> = (0..layer.len()).collect();
     perm.sort_by(|&a, &b| layer.value[a].total_cmp(&layer.value[b]));
     layer.value = perm.iter().map(|&p| layer.value[p]).collect();
-    layer.verts = perm.iter().flat_map(|&p| layer.simplex(p).to_vec()).collect();
+    layer.verts = perm
+        .iter()
+        .flat_map(|&p| layer.simplex(p).to_vec())
+        .collect();
 }
 
 /// Packs up to four 16-bit vertex ids into one key.
@@ -149,12 +188,20 @@ fn key(verts: impl Iterator<Item = u32>) -> u64 {
 
 /// Fills the cofacet CSR of `lo` from the facets of every simplex of `hi` (dimension + 1).
 fn link_cofacets(lo: &mut Layer, hi: &Layer) {
-    let index: HashMap<u64, u32> = (0..lo.len()).map(|i| (key(lo.simplex(i).iter().copied()), i as u32)).collect();
+    let index: HashMap<u64, u32> = (0..lo.len())
+        .map(|i| (key(lo.simplex(i).iter().copied()), i as u32))
+        .collect();
     // facets[t * (d + 2) + skip] = index in `lo` of simplex t of `hi` without its vertex `skip`.
     let facets: Vec<u32> = (0..hi.len())
         .flat_map(|t| {
             let s = hi.simplex(t);
-            (0..s.len()).map(move |skip| key(s.iter().enumerate().filter(|&(p, _)| p != skip).map(|(_, &v)| v)))
+            (0..s.len()).map(move |skip| {
+                key(s
+                    .iter()
+                    .enumerate()
+                    .filter(|&(p, _)| p != skip)
+                    .map(|(_, &v)| v))
+            })
         })
         .map(|k| index[&k])
         .collect();

@@ -32,9 +32,9 @@ pub mod cohomology;
 pub mod filtration;
 pub mod reference;
 
-pub use betti::{betti_numbers_of, long_bars_of, LongBarRule};
+pub use betti::{LongBarRule, betti_numbers_of, long_bars_of};
 
-use crate::{cloud::Cloud, error::param, landmarks::maxmin_landmarks, AnalysisError};
+use crate::{AnalysisError, cloud::Cloud, error::param, landmarks::maxmin_landmarks};
 use filtration::Filtration;
 
 /// The most landmarks accepted (the filtration packs vertex ids in 16 bits; far below that, the
@@ -56,7 +56,12 @@ pub struct RipsOptions {
 
 impl Default for RipsOptions {
     fn default() -> Self {
-        Self { max_dim: 2, max_landmarks: 100, max_radius: None, max_simplices: 30_000_000 }
+        Self {
+            max_dim: 2,
+            max_landmarks: 100,
+            max_radius: None,
+            max_simplices: 30_000_000,
+        }
     }
 }
 
@@ -89,21 +94,36 @@ pub fn betti_numbers(p: &Persistence, rule: &LongBarRule) -> Vec<usize> {
 
 fn check_options(cloud: &Cloud, o: &RipsOptions) -> Result<(), AnalysisError> {
     if o.max_dim > 2 {
-        return Err(param("max_dim", format!("{} > 2: only H₀, H₁, H₂ are computed", o.max_dim)));
+        return Err(param(
+            "max_dim",
+            format!("{} > 2: only H₀, H₁, H₂ are computed", o.max_dim),
+        ));
     }
     if o.max_landmarks < 3 {
         return Err(param("max_landmarks", format!("{} < 3", o.max_landmarks)));
     }
     if o.max_landmarks > MAX_LANDMARKS {
-        return Err(AnalysisError::TooLarge { what: "max_landmarks", got: o.max_landmarks, limit: MAX_LANDMARKS, hint: "use fewer landmarks" });
+        return Err(AnalysisError::TooLarge {
+            what: "max_landmarks",
+            got: o.max_landmarks,
+            limit: MAX_LANDMARKS,
+            hint: "use fewer landmarks",
+        });
     }
-    if let Some(r) = o.max_radius {
-        if !(r.is_finite() && r > 0.0) {
-            return Err(param("max_radius", format!("{r} is not a positive finite number")));
-        }
+    if let Some(r) = o.max_radius
+        && !(r.is_finite() && r > 0.0)
+    {
+        return Err(param(
+            "max_radius",
+            format!("{r} is not a positive finite number"),
+        ));
     }
     if cloud.m() < 3 {
-        return Err(AnalysisError::TooFew { what: "points for persistent homology", need: 3, got: cloud.m() });
+        return Err(AnalysisError::TooFew {
+            what: "points for persistent homology",
+            need: 3,
+            got: cloud.m(),
+        });
     }
     Ok(())
 }
@@ -113,13 +133,23 @@ pub fn rips_persistence(cloud: &Cloud, opts: &RipsOptions) -> Result<Persistence
     check_options(cloud, opts)?;
     let lm = maxmin_landmarks(cloud, opts.max_landmarks)?;
     let n = lm.indices.len();
-    let dist: Vec<f64> = (0..n * n).map(|ij| cloud.dist(lm.indices[ij / n], lm.indices[ij % n])).collect();
-    let enclosing = (0..n).map(|i| dist[i * n..(i + 1) * n].iter().copied().fold(0.0, f64::max)).fold(f64::INFINITY, f64::min);
+    let dist: Vec<f64> = (0..n * n)
+        .map(|ij| cloud.dist(lm.indices[ij / n], lm.indices[ij % n]))
+        .collect();
+    let enclosing = (0..n)
+        .map(|i| dist[i * n..(i + 1) * n].iter().copied().fold(0.0, f64::max))
+        .fold(f64::INFINITY, f64::min);
     let radius = opts.max_radius.map_or(enclosing, |r| r.min(enclosing));
     let f = Filtration::build(&dist, n, radius, opts.max_dim + 1, opts.max_simplices)?;
     let mut barcodes = cohomology::persistence_pairs(&f, opts.max_dim);
     for b in &mut barcodes {
         b.sort_by(|x, y| x.0.total_cmp(&y.0).then(x.1.total_cmp(&y.1)));
     }
-    Ok(Persistence { barcodes, landmarks: lm.indices, covering_radius: lm.covering_radius, radius, simplex_counts: f.counts() })
+    Ok(Persistence {
+        barcodes,
+        landmarks: lm.indices,
+        covering_radius: lm.covering_radius,
+        radius,
+        simplex_counts: f.counts(),
+    })
 }

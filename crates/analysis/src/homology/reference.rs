@@ -14,17 +14,26 @@
 
 use std::collections::HashMap;
 
-use crate::{cloud::Cloud, error::param, AnalysisError};
+use crate::{AnalysisError, cloud::Cloud, error::param};
 
 /// The most points the brute-force reference accepts.
 pub const MAX_REFERENCE_POINTS: usize = 16;
 
 /// Bars per dimension 0..=max_dim of the Rips filtration of `cloud` cut at `radius`, sorted.
 /// Refuses more than [`MAX_REFERENCE_POINTS`] points and max_dim > 2.
-pub fn rips_persistence_reference(cloud: &Cloud, max_dim: usize, radius: f64) -> Result<Vec<Vec<(f64, f64)>>, AnalysisError> {
+pub fn rips_persistence_reference(
+    cloud: &Cloud,
+    max_dim: usize,
+    radius: f64,
+) -> Result<Vec<Vec<(f64, f64)>>, AnalysisError> {
     let n = cloud.m();
     if n > MAX_REFERENCE_POINTS {
-        return Err(AnalysisError::TooLarge { what: "reference points", got: n, limit: MAX_REFERENCE_POINTS, hint: "the reference is for tiny clouds" });
+        return Err(AnalysisError::TooLarge {
+            what: "reference points",
+            got: n,
+            limit: MAX_REFERENCE_POINTS,
+            hint: "the reference is for tiny clouds",
+        });
     }
     if max_dim > 2 {
         return Err(param("max_dim", format!("{max_dim} > 2")));
@@ -34,20 +43,30 @@ pub fn rips_persistence_reference(cloud: &Cloud, max_dim: usize, radius: f64) ->
         .filter(|mask| mask.count_ones() as usize <= max_dim + 2)
         .map(|mask| {
             let v: Vec<usize> = (0..n).filter(|&i| mask >> i & 1 == 1).collect();
-            let diam = v.iter().flat_map(|&a| v.iter().map(move |&b| (a, b))).map(|(a, b)| cloud.dist(a, b)).fold(0.0, f64::max);
+            let diam = v
+                .iter()
+                .flat_map(|&a| v.iter().map(move |&b| (a, b)))
+                .map(|(a, b)| cloud.dist(a, b))
+                .fold(0.0, f64::max);
             (diam, v.len() - 1, v)
         })
         .filter(|s| s.0 <= radius)
         .collect();
     simplices.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
-    let index: HashMap<&[usize], usize> = simplices.iter().enumerate().map(|(i, s)| (s.2.as_slice(), i)).collect();
+    let index: HashMap<&[usize], usize> = simplices
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.2.as_slice(), i))
+        .collect();
     let mut columns: Vec<Vec<usize>> = simplices
         .iter()
         .map(|s| {
             let mut col: Vec<usize> = if s.2.len() < 2 {
                 Vec::new()
             } else {
-                (0..s.2.len()).map(|skip| index[[&s.2[..skip], &s.2[skip + 1..]].concat().as_slice()]).collect()
+                (0..s.2.len())
+                    .map(|skip| index[[&s.2[..skip], &s.2[skip + 1..]].concat().as_slice()])
+                    .collect()
             };
             col.sort_unstable();
             col
@@ -62,12 +81,17 @@ pub fn rips_persistence_reference(cloud: &Cloud, max_dim: usize, radius: f64) ->
     };
     for (j, low) in lows.iter().enumerate() {
         match low {
-            Some(i) if simplices[*i].1 <= max_dim && simplices[j].0 > simplices[*i].0 => bars[simplices[*i].1].push((simplices[*i].0, simplices[j].0)),
-            None if !is_low[j] && simplices[j].1 <= max_dim => bars[simplices[j].1].push((simplices[j].0, f64::INFINITY)),
+            Some(i) if simplices[*i].1 <= max_dim && simplices[j].0 > simplices[*i].0 => {
+                bars[simplices[*i].1].push((simplices[*i].0, simplices[j].0))
+            }
+            None if !is_low[j] && simplices[j].1 <= max_dim => {
+                bars[simplices[j].1].push((simplices[j].0, f64::INFINITY))
+            }
             _ => {}
         }
     }
-    bars.iter_mut().for_each(|b| b.sort_by(|x, y| x.0.total_cmp(&y.0).then(x.1.total_cmp(&y.1))));
+    bars.iter_mut()
+        .for_each(|b| b.sort_by(|x, y| x.0.total_cmp(&y.0).then(x.1.total_cmp(&y.1))));
     Ok(bars)
 }
 
@@ -76,9 +100,16 @@ fn reduce_plain(columns: &mut [Vec<usize>]) -> Vec<Option<usize>> {
     let mut lows: Vec<Option<usize>> = vec![None; columns.len()];
     for j in 0..columns.len() {
         while let Some(&low) = columns[j].last() {
-            let Some(k) = (0..j).find(|&k| lows[k] == Some(low)) else { break };
+            let Some(k) = (0..j).find(|&k| lows[k] == Some(low)) else {
+                break;
+            };
             let (a, b) = (&columns[j], &columns[k]);
-            let mut sum: Vec<usize> = a.iter().filter(|x| !b.contains(x)).chain(b.iter().filter(|x| !a.contains(x))).copied().collect();
+            let mut sum: Vec<usize> = a
+                .iter()
+                .filter(|x| !b.contains(x))
+                .chain(b.iter().filter(|x| !a.contains(x)))
+                .copied()
+                .collect();
             sum.sort_unstable();
             columns[j] = sum;
         }

@@ -11,7 +11,13 @@ pub fn rng(seed: u64) -> ChaCha8Rng {
 }
 
 /// `m` points from `sample`, each coordinate plus N(0, sigma²) noise.
-pub fn noisy(m: usize, k: usize, sigma: f64, seed: u64, mut sample: impl FnMut(&mut ChaCha8Rng) -> Vec<f64>) -> Cloud {
+pub fn noisy(
+    m: usize,
+    k: usize,
+    sigma: f64,
+    seed: u64,
+    mut sample: impl FnMut(&mut ChaCha8Rng) -> Vec<f64>,
+) -> Cloud {
     let mut r = rng(seed);
     let noise = Normal::new(0.0, sigma).unwrap();
     let data: Vec<f64> = (0..m).flat_map(|_| sample(&mut r)).collect::<Vec<_>>();
@@ -28,7 +34,10 @@ pub fn circle(m: usize, sigma: f64, seed: u64) -> Cloud {
 
 pub fn torus4(m: usize, sigma: f64, seed: u64) -> Cloud {
     noisy(m, 4, sigma, seed, |r| {
-        let (a, b) = (r.random_range(0.0..std::f64::consts::TAU), r.random_range(0.0..std::f64::consts::TAU));
+        let (a, b) = (
+            r.random_range(0.0..std::f64::consts::TAU),
+            r.random_range(0.0..std::f64::consts::TAU),
+        );
         vec![a.cos(), a.sin(), b.cos(), b.sin()]
     })
 }
@@ -46,7 +55,11 @@ pub fn two_blobs(m: usize, sigma: f64, seed: u64) -> Cloud {
     let mut i = 0;
     noisy(m, 3, sigma, seed, |_| {
         i += 1;
-        if i % 2 == 0 { vec![0.0, 0.0, 0.0] } else { vec![5.0, 0.0, 0.0] }
+        if i % 2 == 0 {
+            vec![0.0, 0.0, 0.0]
+        } else {
+            vec![5.0, 0.0, 0.0]
+        }
     })
 }
 
