@@ -24,6 +24,8 @@ struct Chart<'a> {
     bars: bool,
     /// Bounds of the x axis (e.g. a pruned fraction lies in [0, 1]).
     xlim: Option<(f64, f64)>,
+    /// Tick labels of the x axis (default: the number).
+    xfmt: Option<fn(&f64) -> String>,
 }
 
 fn colour(i: usize) -> RGBColor {
@@ -36,7 +38,7 @@ fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &Chart, series
 where
     DB::ErrorType: 'static,
 {
-    let &Chart { ref title, xdesc, ydesc, bars, xlim, .. } = chart;
+    let &Chart { ref title, xdesc, ydesc, bars, xlim, xfmt, .. } = chart;
     let title = title.as_str();
     area.fill(&WHITE).map_err(err(title))?;
     let (x0, x1) = range(series.iter().flat_map(|s| s.1.iter().map(|p| p.0)));
@@ -54,7 +56,12 @@ where
         .y_label_area_size(70)
         .build_cartesian_2d(xa..xb, (y0 - 0.05 * (y1 - y0)).min(y0)..y1 + 0.05 * (y1 - y0))
         .map_err(err(title))?;
-    c.configure_mesh().x_desc(xdesc).y_desc(ydesc).draw().map_err(err(title))?;
+    let default_fmt = |x: &f64| format!("{x}");
+    let fmt: &dyn Fn(&f64) -> String = match xfmt {
+        Some(f) => &move |x: &f64| f(x),
+        None => &default_fmt,
+    };
+    c.configure_mesh().x_desc(xdesc).y_desc(ydesc).x_label_formatter(fmt).draw().map_err(err(title))?;
     for (i, (label, pts)) in series.iter().enumerate() {
         let col = colour(i);
         c.draw_series(LineSeries::new(pts.iter().map(|p| (p.0, p.1)), col.stroke_width(2)))
@@ -95,25 +102,47 @@ fn both(dir: &Path, chart: &Chart, series: &Series) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub fn write_all(dir: &Path, r: &Report, groups: &[String]) -> anyhow::Result<()> {
-    let grouped = by_group(&r.rows);
-    // 1. metric against sparsity
-    let mut s1: Series = Vec::new();
+/// An x tick of a log10 axis as a percentage: -1 → "10 %", -2.3 → "0.5 %".
+fn percent_of_log10(x: &f64) -> String {
+    let p = 100.0 * 10f64.powf(*x);
+    if p >= 9.95 { format!("{p:.0} %") } else if p >= 0.995 { format!("{p:.1} %") } else { format!("{p:.2} %") }
+}
+
+/// Per group, one point per pruning target: x = log10(kept fraction) (dense: 0), the metric's
+/// mean and population std over the group's runs at that target, sorted by x.
+pub(crate) fn sparsity_series(rows: &[super::Row], groups: &[String]) -> Series {
+    let grouped = by_group(rows);
+    let mut out: Series = Vec::new();
     for g in groups {
-        let rows = &grouped[g];
-        let mut xs: Vec<f64> = rows.iter().map(|x| x.sparsity_value).collect();
+        let Some(rows) = grouped.get(g) else { continue };
+        let mut xs: Vec<f64> = rows.iter().map(|x| x.sparsity_value).filter(|s| s.is_finite() && *s < 1.0).collect();
         xs.sort_by(f64::total_cmp);
         xs.dedup();
         let pts = xs
             .iter()
-            .map(|&x| {
-                let st = super::Stat::of(&rows.iter().filter(|r| r.sparsity_value == x).map(|r| r.value).collect::<Vec<_>>());
-                (x, st.mean, st.std)
+            .map(|&s| {
+                let st = super::Stat::of(&rows.iter().filter(|r| r.sparsity_value == s).map(|r| r.value).collect::<Vec<_>>());
+                ((1.0 - s).log10(), st.mean, st.std)
             })
             .collect();
-        s1.push((g.clone(), pts));
+        out.push((g.clone(), pts));
     }
-    let chart = Chart { stem: "metric_vs_sparsity", title: format!("{} against sparsity (mean ± std over seeds)", r.metric), xdesc: "pruned fraction", ydesc: &r.metric, bars: true, xlim: Some((0.0, 1.0)) };
+    out
+}
+
+pub fn write_all(dir: &Path, r: &Report, groups: &[String]) -> anyhow::Result<()> {
+    let grouped = by_group(&r.rows);
+    // 1. metric against sparsity, on a log axis of the kept fraction (90 % → 10 %, 99 % → 1 %)
+    let s1 = sparsity_series(&r.rows, groups);
+    let chart = Chart {
+        stem: "metric_vs_sparsity",
+        title: format!("{} against sparsity (mean ± std over seeds)", r.metric),
+        xdesc: "kept fraction of the pruned weights (log scale; dense = 100 %)",
+        ydesc: &r.metric,
+        bars: true,
+        xlim: Some((f64::NEG_INFINITY, 0.0)),
+        xfmt: Some(percent_of_log10),
+    };
     both(dir, &chart, &s1)?;
     // 2. validation curves across seeds (training phase)
     let primary = r.runs.first().map(|x| x.summary.primary_metric.clone()).unwrap_or_default();
@@ -125,7 +154,7 @@ pub fn write_all(dir: &Path, r: &Report, groups: &[String]) -> anyhow::Result<()
             .collect();
         s2.push((g.clone(), band(&curves).into_iter().enumerate().map(|(e, (m, s))| (e as f64 + 1.0, m, s)).collect()));
     }
-    let chart = Chart { stem: "curves", title: format!("validation {primary} during training (mean ± std over seeds)"), xdesc: "epoch", ydesc: &primary, bars: false, xlim: None };
+    let chart = Chart { stem: "curves", title: format!("validation {primary} during training (mean ± std over seeds)"), xdesc: "epoch", ydesc: &primary, bars: false, xlim: None, xfmt: None };
     both(dir, &chart, &s2)?;
     // 3. weight profile per group (runs without a penalty: against their config's geometry)
     let mut s3: Series = Vec::new();
@@ -145,7 +174,7 @@ pub fn write_all(dir: &Path, r: &Report, groups: &[String]) -> anyhow::Result<()
         s3.push((g.clone(), band(&ys).into_iter().zip(xs).map(|((m, s), x)| (x, m, s)).collect()));
     }
     if !s3.is_empty() {
-        let chart = Chart { stem: "weight_profile", title: "mean |W_hh| against manifold distance (pruned = 0; mean ± std over seeds)".into(), xdesc: "distance d(i, j)", ydesc: "mean |W_ij|", bars: false, xlim: None };
+        let chart = Chart { stem: "weight_profile", title: "mean |W_hh| against manifold distance (pruned = 0; mean ± std over seeds)".into(), xdesc: "distance d(i, j)", ydesc: "mean |W_ij|", bars: false, xlim: None, xfmt: None };
         both(dir, &chart, &s3)?;
     }
     Ok(())

@@ -223,10 +223,16 @@ fn check_by(runs: &[RunRecord], by: &[String]) -> anyhow::Result<()> {
 fn sparsity_row(r: &RunRecord) -> (String, f64) {
     match &r.config {
         Some(c) if !c.prune.prunes() => ("dense".into(), 0.0),
-        Some(c) if c.prune.extra_epochs > 0 => (format!("{:.0} %", 100.0 * c.prune.extra_target), c.prune.extra_target),
-        Some(c) => (format!("{:.0} %", 100.0 * c.prune.target), c.prune.target),
+        Some(c) if c.prune.extra_epochs > 0 => (percent(c.prune.extra_target), c.prune.extra_target),
+        Some(c) => (percent(c.prune.target), c.prune.target),
         None => ("?".into(), f64::NAN),
     }
+}
+
+/// A pruning target as a row label: 0.9 → "90 %", 0.995 → "99.5 %" (never rounded to 100 %).
+fn percent(x: f64) -> String {
+    let p = 100.0 * x;
+    if (p - p.round()).abs() < 1e-6 { format!("{:.0} %", p) } else { format!("{} %", (p * 1000.0).round() / 1000.0) }
 }
 
 /// Builds the report and writes `report.md`, `report.csv`, `geometry.csv` and the figures.
@@ -343,4 +349,48 @@ pub fn by_group(rows: &[Row]) -> BTreeMap<String, Vec<&Row>> {
         m.entry(r.group.clone()).or_default().push(r);
     }
     m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(group: &str, s: f64, value: f64) -> Row {
+        Row { group: group.into(), sparsity: percent(s), sparsity_value: s, value, run: 0, geometry: None }
+    }
+
+    #[test]
+    fn targets_are_labelled_as_set() {
+        assert_eq!(percent(0.9), "90 %");
+        assert_eq!(percent(0.95), "95 %");
+        assert_eq!(percent(0.995), "99.5 %");
+        assert_eq!(percent(0.916), "91.6 %");
+    }
+
+    #[test]
+    fn several_targets_per_group_give_one_point_each_on_the_kept_fraction_axis() {
+        let rows = vec![
+            row("torus", 0.9, 10.0),
+            row("torus", 0.9, 12.0),
+            row("torus", 0.99, 30.0),
+            row("torus", 0.95, 20.0),
+            row("none", 0.9, 9.0),
+            row("dense", 0.0, 8.0),
+        ];
+        let groups: Vec<String> = ["torus", "none", "dense"].map(String::from).to_vec();
+        let s = figures::sparsity_series(&rows, &groups);
+        assert_eq!(s.len(), 3);
+        let torus = &s[0].1;
+        // sorted by target, x = log10(kept fraction): 10 %, 5 %, 1 % kept
+        let xs: Vec<f64> = torus.iter().map(|p| p.0).collect();
+        let want = [-1.0, (0.05f64).log10(), -2.0];
+        assert_eq!(xs.len(), 3);
+        for (x, w) in xs.iter().zip(want) {
+            assert!((x - w).abs() < 1e-9, "{xs:?}");
+        }
+        assert_eq!((torus[0].1, torus[0].2), (11.0, 1.0)); // mean 11, population std 1
+        assert_eq!(torus[2].1, 30.0);
+        assert_eq!(s[2].1, vec![(0.0, 8.0, 0.0)]); // dense: 100 % kept
+        assert!(s.iter().flat_map(|g| g.1.iter()).all(|p| p.0 <= 0.0), "no point beyond 100 % kept");
+    }
 }
