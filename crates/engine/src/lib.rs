@@ -31,6 +31,7 @@
 pub mod checkpoint;
 pub mod error;
 pub mod layers;
+pub mod lambda_schedule;
 pub mod loss;
 pub mod math;
 pub mod ops;

@@ -53,6 +53,19 @@ impl Regularization {
         self.terms.is_empty()
     }
 
+    /// The moduli terms with λ × `factor` (a λ schedule); plain L1 terms unchanged.
+    pub fn scaled(&self, factor: f64) -> Result<Regularization, String> {
+        let terms = self
+            .terms
+            .iter()
+            .map(|t| match &t.kind {
+                TermKind::Moduli(p) => p.with_lambda((p.lambda() as f64 * factor) as f32).map(|p| Term::moduli(&t.param, p)).map_err(|e| format!("penalty on '{}': {e}", t.param)),
+                TermKind::L1 { .. } => Ok(t.clone()),
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Regularization { terms })
+    }
+
     /// Total penalty; with `grad`, adds each term's gradient into its parameter's `grad`
     /// (0 on pruned entries). Errors name a term whose parameter is missing or misshapen.
     pub fn apply(&self, mut params: Vec<&mut Param>, grad: bool) -> Result<f64, String> {

@@ -10,6 +10,7 @@
 //! assert!(RunConfig::from_toml_str("sede = 3", &[]).unwrap_err().to_string().contains("sede"));
 //! ```
 
+use geosparse_engine::lambda_schedule::LambdaSchedule;
 use geosparse_engine::optim::OptimizerConfig;
 use geosparse_moduli::penalty::Power;
 use geosparse_moduli::spec::RegularizerSpec;
@@ -109,13 +110,15 @@ pub struct PenaltyConfig {
     pub shared_layers: bool,
     /// λ of a plain L1 on every other weight matrix (the May 2024 LM; SPEC B14). 0: off.
     pub l1_other: f32,
+    /// How λ changes over each phase's epochs (default constant).
+    pub schedule: LambdaSchedule,
 }
 
 impl Default for PenaltyConfig {
     fn default() -> Self {
         let mut regularizer = RegularizerSpec::new(geosparse_moduli::SpaceName::Torus, geosparse_moduli::InhibitorName::Dog);
         regularizer.invert = true;
-        PenaltyConfig { lambda: 0.1, p: Power::One, regularizer, per_gate: false, shared_layers: false, l1_other: 0.0 }
+        PenaltyConfig { lambda: 0.1, p: Power::One, regularizer, per_gate: false, shared_layers: false, l1_other: 0.0, schedule: LambdaSchedule::default() }
     }
 }
 
@@ -273,6 +276,7 @@ impl RunConfig {
         if !(self.penalty.lambda.is_finite() && self.penalty.lambda >= 0.0) {
             return e(format!("penalty.lambda: {} is not allowed; must be a finite number >= 0 (0: no penalty)", self.penalty.lambda));
         }
+        self.penalty.schedule.validate("penalty.schedule").map_err(ConfigError)?;
         if !(self.penalty.l1_other.is_finite() && self.penalty.l1_other >= 0.0) {
             return e(format!("penalty.l1_other: {} is not allowed; must be >= 0", self.penalty.l1_other));
         }

@@ -85,6 +85,10 @@ impl Penalty {
     pub fn lambda(&self) -> f32 {
         self.lambda
     }
+    /// The same penalty (R shared, not copied) with another λ (finite, >= 0).
+    pub fn with_lambda(&self, lambda: f32) -> Result<Self, ModuliError> {
+        Self::with_rows(self.r.clone(), self.r_rows, self.n, lambda, self.power)
+    }
     pub fn power(&self) -> Power {
         self.power
     }

@@ -14,6 +14,10 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+fn one() -> f64 {
+    1.0
+}
+
 /// One epoch's numbers.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Record {
@@ -26,6 +30,9 @@ pub struct Record {
     pub train_loss: f64,
     /// Mean penalty over the epoch's steps.
     pub penalty: f64,
+    /// The λ schedule's multiple of λ during the epoch (1 without a schedule).
+    #[serde(default = "one")]
+    pub lambda_factor: f64,
     /// Pruned fraction of the pruned set, and per tensor.
     pub sparsity: f64,
     pub sparsity_per_tensor: BTreeMap<String, f64>,

@@ -20,6 +20,7 @@ use crate::config::{ControlKind, RunConfig};
 use anyhow::Context;
 use geosparse_engine::checkpoint::{self, Loaded};
 use geosparse_engine::optim::Optimizer;
+use geosparse_engine::regularize::Regularization;
 use geosparse_io::npy;
 use geosparse_prune::controls::random_like;
 use geosparse_tasks::task::Task;
@@ -81,6 +82,16 @@ impl<'a> Session<'a> {
         Ok(Session { cfg, opts, prunable, built, metrics, progress, summary, ckpt, state, train_epochs })
     }
 
+    /// The penalty terms of a phase's last epoch (its λ schedule's final multiple of λ): what
+    /// the summary's penalty and objective are computed with.
+    fn last_epoch_terms(&self, base: &Regularization, epochs: usize) -> anyhow::Result<Regularization> {
+        let schedule = &self.cfg.penalty.schedule;
+        if schedule.is_constant() {
+            return Ok(base.clone());
+        }
+        base.scaled(schedule.factor(epochs.saturating_sub(1), epochs)).map_err(|m| anyhow::anyhow!(m))
+    }
+
     /// Records how the run stopped in summary.json and returns the error for the caller.
     fn fail(&mut self, stop: Stop) -> anyhow::Error {
         self.progress.finish();
@@ -102,7 +113,8 @@ impl<'a> Session<'a> {
         if self.state.phase != Phase::Train {
             let ck = checkpoint::load(&dir.join("model.safetensors"))?;
             ck.restore_params(task.params_mut())?;
-            self.summary.train = Some(phase_summary(cfg, task, &self.built.regularization, &self.prunable, self.train_epochs, None)?);
+            let terms = self.last_epoch_terms(&self.built.regularization, self.train_epochs)?;
+            self.summary.train = Some(phase_summary(cfg, task, &terms, &self.prunable, self.train_epochs, None)?);
             return Ok(());
         }
         let mut opt = Optimizer::new(cfg.train.optimizer.clone());
@@ -128,7 +140,8 @@ impl<'a> Session<'a> {
         };
         let last = run.run().map_err(|stop| self.fail(stop))?;
         checkpoint::save(&dir.join("model.safetensors"), &task.params(), None, &serde_json::json!({"phase": "train"}))?;
-        let trained = phase_summary(cfg, task, &self.built.regularization, &self.prunable, self.train_epochs, last)?;
+        let terms = self.last_epoch_terms(&self.built.regularization, self.train_epochs)?;
+        let trained = phase_summary(cfg, task, &terms, &self.prunable, self.train_epochs, last)?;
         self.summary.warnings = stripped_tensors(&trained);
         for w in &self.summary.warnings {
             eprintln!("warning: {w}");
@@ -187,7 +200,8 @@ impl<'a> Session<'a> {
         let last = run.run().map_err(|stop| self.fail(stop))?;
         checkpoint::save(&dir.join("control.safetensors"), &ctask.params(), None, &serde_json::json!({"phase": "control"}))?;
         self.summary.control_kind = Some(format!("{:?}", cfg.control.kind).to_lowercase());
-        self.summary.control = Some(phase_summary(cfg, &mut *ctask, &creg, &self.prunable, cfg.train.epochs, last)?);
+        let terms = self.last_epoch_terms(&creg, cfg.train.epochs)?;
+        self.summary.control = Some(phase_summary(cfg, &mut *ctask, &terms, &self.prunable, cfg.train.epochs, last)?);
         Ok(())
     }
 

@@ -94,10 +94,10 @@ impl PhaseRun<'_> {
         Ok(())
     }
 
-    fn eval_with_penalty(&mut self, split: Split) -> Result<Eval, Stop> {
+    fn eval_with_penalty(&mut self, split: Split, reg: &Regularization) -> Result<Eval, Stop> {
         self.task.prepare_sparse(self.cfg.train.sparse_below);
         let mut e = self.task.evaluate(split);
-        let pen = self.reg.apply(self.task.params_mut(), false).map_err(|m| Stop::Error(anyhow::anyhow!(m)))?;
+        let pen = reg.apply(self.task.params_mut(), false).map_err(|m| Stop::Error(anyhow::anyhow!(m)))?;
         e.loss += pen;
         Ok(e)
     }
@@ -120,6 +120,10 @@ impl PhaseRun<'_> {
             if self.state.step_in_epoch == 0 {
                 self.task.begin_epoch(epoch);
             }
+            // the epoch's λ (a schedule scales the base terms; without one they are used as they are)
+            let lambda_factor = self.cfg.penalty.schedule.factor(epoch, self.epochs);
+            let scaled = if self.cfg.penalty.schedule.is_constant() { None } else { Some(self.reg.scaled(lambda_factor).map_err(|m| Stop::Error(anyhow::anyhow!(m)))?) };
+            let reg: &Regularization = scaled.as_ref().unwrap_or(self.reg);
             if self.cfg.train.lr_decay < 1.0 {
                 let decay = EpochDecay { after: self.cfg.train.lr_decay_after, factor: self.cfg.train.lr_decay };
                 self.opt.lr = decay.lr(self.cfg.train.optimizer.lr(), epoch);
@@ -139,7 +143,7 @@ impl PhaseRun<'_> {
                 }
                 self.task.prepare_sparse(self.cfg.train.sparse_below);
                 let loss = self.task.train_step(global);
-                let pen = self.reg.apply(self.task.params_mut(), true).map_err(|m| Stop::Error(anyhow::anyhow!(m)))?;
+                let pen = reg.apply(self.task.params_mut(), true).map_err(|m| Stop::Error(anyhow::anyhow!(m)))?;
                 if !loss.is_finite() || !pen.is_finite() {
                     return Err(Stop::Diverged(format!("{} epoch {epoch} step {global}: loss {loss}, penalty {pen}", phase.name())));
                 }
@@ -170,7 +174,7 @@ impl PhaseRun<'_> {
                 }
             }
             // end of epoch: evaluate, log, maybe lower the learning rate, checkpoint
-            let val = self.eval_with_penalty(Split::Valid)?;
+            let val = self.eval_with_penalty(Split::Valid, reg)?;
             if !val.loss.is_finite() {
                 return Err(Stop::Diverged(format!("{} epoch {epoch}: validation loss {}", phase.name(), val.loss)));
             }
@@ -184,6 +188,7 @@ impl PhaseRun<'_> {
                 lr: self.opt.lr,
                 train_loss: self.state.loss_sum / n,
                 penalty: self.state.penalty_sum / n,
+                lambda_factor,
                 sparsity: sp.overall,
                 sparsity_per_tensor: sp.per_tensor,
                 val_loss: val.loss,
