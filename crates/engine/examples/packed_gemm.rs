@@ -1,11 +1,12 @@
-//! Few-row products: faer's GEMM vs the packed-panel kernel (`ops::PackedB`), same process,
-//! same data; prints ms per product, GFLOP/s and the one-off packing cost.
+//! Few-row products: faer's GEMM vs the packed-panel kernels (`ops::PackedB`: AVX-512 and
+//! AVX2 + FMA, each where the CPU has it), same process, same data; prints ms per product,
+//! GFLOP/s and the one-off packing cost.
 //!
 //!     cargo run --release -p geosparse-engine --example packed_gemm -- [M K N ...]
 //!
 //! Defaults: the word LM's recurrent products (20×650×2600 forward, 20×2600×650 backward) and
 //! the 200-unit ones. Two threads.
-use geosparse_engine::ops::{PackedB, Trans, gemm};
+use geosparse_engine::ops::{Isa, PackedB, Trans, gemm};
 
 // the allocator the CLI uses (large buffers stay mapped between calls)
 #[global_allocator]
@@ -44,24 +45,25 @@ fn main() {
             let a: Vec<f32> = (0..m * k).map(|i| ((i * 7919) % 1000) as f32 / 1000.0 - 0.5).collect();
             let b: Vec<f32> = (0..n * k).map(|i| ((i * 104_729) % 1000) as f32 / 1000.0 - 0.5).collect();
             let mut c = vec![0f32; m * n];
-            let Some(p) = PackedB::new(&b, tb, k, n) else {
-                println!("no AVX-512 on this CPU: the packed kernel is not used");
-                return;
-            };
             let reps = ((2e8 / (m * k * n) as f64) as usize).max(3);
             let gf = 2.0 * (m * k * n) as f64 / 1e9;
             let t_faer = best_of_3(reps, || gemm(&mut c, &a, Trans::No, &b, tb, m, k, n, false));
-            let t_packed = best_of_3(reps, || p.gemm(&mut c, &a, m, false));
-            let t_pack = best_of_3(3, || drop(std::hint::black_box(PackedB::new(&b, tb, k, n))));
-            println!(
-                "{m}×{k}×{n} (B {tb:?}): faer {:.3} ms ({:.0} GFLOP/s), packed {:.3} ms ({:.0} GFLOP/s), {:.2}× faer; packing once {:.3} ms",
-                t_faer * 1e3,
-                gf / t_faer,
-                t_packed * 1e3,
-                gf / t_packed,
-                t_faer / t_packed,
-                t_pack * 1e3
-            );
+            println!("{m}×{k}×{n} (B {tb:?}): faer {:.3} ms ({:.0} GFLOP/s)", t_faer * 1e3, gf / t_faer);
+            for isa in [Isa::Avx512, Isa::Avx2] {
+                let Some(p) = PackedB::with_isa(&b, tb, k, n, isa) else {
+                    println!("  no {isa:?} on this CPU");
+                    continue;
+                };
+                let t_packed = best_of_3(reps, || p.gemm(&mut c, &a, m, false));
+                let t_pack = best_of_3(3, || drop(std::hint::black_box(PackedB::with_isa(&b, tb, k, n, isa))));
+                println!(
+                    "  packed {isa:?} {:.3} ms ({:.0} GFLOP/s), {:.2}× faer; packing once {:.3} ms",
+                    t_packed * 1e3,
+                    gf / t_packed,
+                    t_faer / t_packed,
+                    t_pack * 1e3
+                );
+            }
         }
     });
 }

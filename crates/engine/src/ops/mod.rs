@@ -18,9 +18,10 @@
 
 mod gemm;
 mod packed;
+mod packed_avx2;
 
 pub use gemm::{gemm, gemm_naive, transpose_into};
-pub use packed::{PackedB, worth_packing};
+pub use packed::{Isa, PackedB, worth_packing};
 
 use rayon::prelude::*;
 

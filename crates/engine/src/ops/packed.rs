@@ -8,8 +8,10 @@
 //! --example packed_gemm`): 20×650×2600 0.27 ms vs faer's 0.54 ms; 20×2600×650 0.33 vs 0.40.
 //!
 //! Each output entry is one sum over k in increasing order, whatever the thread count, so the
-//! results do not depend on it. Without AVX-512 [`PackedB::new`] returns `None` and callers
-//! use [`super::gemm`].
+//! results do not depend on it. Two kernels read the same panels: AVX-512 (12 rows × 32
+//! columns per call) and, on CPUs without it, AVX2 + FMA (`packed_avx2`, 6 × 16); they give
+//! the same bits. `GEOSPARSE_NO_AVX512=1` selects the AVX2 kernel on an AVX-512 CPU (to test
+//! or time it). Without either [`PackedB::new`] returns `None` and callers use [`super::gemm`].
 //!
 //! ```
 //! use geosparse_engine::ops::{gemm_naive, PackedB, Trans};
@@ -25,27 +27,63 @@
 //! }
 //! ```
 
+use super::packed_avx2;
 use super::{PAR_FLOPS, Trans};
 use rayon::prelude::*;
 
 /// Columns per panel (two 16-lane vectors).
-const NR: usize = 32;
-/// Most rows of A per kernel call (2·MR accumulators + 3 live registers ≤ 32).
+pub(super) const NR: usize = 32;
+/// Most rows of A per AVX-512 kernel call (2·MR accumulators + 3 live registers ≤ 32).
 const MR_MAX: usize = 12;
 
-/// Whether packing pays off: at most 256 rows (measured here: 1.6-2× faer at 20 rows, 1.0-1.2×
-/// at 64-200; larger batches were not measured), and the matrix is used at least 4 times.
-pub fn worth_packing(rows: usize, uses: usize) -> bool {
-    rows <= 256 && uses >= 4 && avx512()
+/// The instruction set a packed product runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Isa {
+    Avx512,
+    /// AVX2 + FMA.
+    Avx2,
 }
 
-fn avx512() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        std::arch::is_x86_feature_detected!("avx512f")
+impl Isa {
+    /// Whether this CPU has it.
+    pub fn available(self) -> bool {
+        #[cfg(target_arch = "x86_64")]
+        {
+            match self {
+                Isa::Avx512 => std::arch::is_x86_feature_detected!("avx512f"),
+                Isa::Avx2 => std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma"),
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            let _ = self;
+            false
+        }
     }
-    #[cfg(not(target_arch = "x86_64"))]
-    false
+
+    /// The best kernel of this CPU (AVX-512, else AVX2 + FMA; `GEOSPARSE_NO_AVX512` skips
+    /// AVX-512), or None.
+    pub fn detect() -> Option<Isa> {
+        static BEST: std::sync::OnceLock<Option<Isa>> = std::sync::OnceLock::new();
+        *BEST.get_or_init(|| {
+            let no512 = std::env::var_os("GEOSPARSE_NO_AVX512").is_some_and(|v| !v.is_empty() && v != "0");
+            [Isa::Avx512, Isa::Avx2].into_iter().filter(|&i| !(no512 && i == Isa::Avx512)).find(|i| i.available())
+        })
+    }
+
+    fn rows_per_call(self) -> usize {
+        match self {
+            Isa::Avx512 => MR_MAX,
+            Isa::Avx2 => packed_avx2::MR_MAX,
+        }
+    }
+}
+
+/// Whether packing pays off: at most 256 rows (measured with the AVX-512 kernel: 1.6-2× faer at
+/// 20 rows, 1.0-1.2× at 64-200; larger batches were not measured), the matrix is used at least
+/// 4 times, and the CPU has one of the kernels.
+pub fn worth_packing(rows: usize, uses: usize) -> bool {
+    rows <= 256 && uses >= 4 && Isa::detect().is_some()
 }
 
 /// op(B) (k, n) packed as ⌈n/32⌉ panels of (k, 32), zero-padded on the right.
@@ -54,14 +92,20 @@ pub struct PackedB {
     k: usize,
     n: usize,
     panels: Vec<f32>,
+    isa: Isa,
 }
 
 impl PackedB {
-    /// Packs op(B) (k, n), B stored (k, n) for `Trans::No` or (n, k) for `Trans::Yes`.
-    /// `None` when the CPU has no AVX-512.
+    /// Packs op(B) (k, n), B stored (k, n) for `Trans::No` or (n, k) for `Trans::Yes`, for the
+    /// best kernel of this CPU. `None` when it has neither AVX-512 nor AVX2 + FMA.
     pub fn new(b: &[f32], tb: Trans, k: usize, n: usize) -> Option<Self> {
+        Self::with_isa(b, tb, k, n, Isa::detect()?)
+    }
+
+    /// [`Self::new`] for a given kernel; `None` when the CPU lacks it.
+    pub fn with_isa(b: &[f32], tb: Trans, k: usize, n: usize, isa: Isa) -> Option<Self> {
         assert_eq!(b.len(), k * n, "PackedB: B is not {k}×{n}");
-        if !avx512() {
+        if !isa.available() {
             return None;
         }
         let np = n.div_ceil(NR);
@@ -95,7 +139,7 @@ impl PackedB {
         } else {
             panels.par_chunks_mut(k * NR).enumerate().for_each(pack);
         }
-        Some(PackedB { k, n, panels })
+        Some(PackedB { k, n, panels, isa })
     }
 
     /// C (m, n) (+)= A (m, k) · op(B).
@@ -149,7 +193,7 @@ impl PackedB {
         let j0 = pi * NR;
         let w = NR.min(n - j0);
         let p = &self.panels[pi * k * NR..(pi + 1) * k * NR];
-        let blocks = m.div_ceil(MR_MAX);
+        let blocks = m.div_ceil(self.isa.rows_per_call());
         let mut i0 = 0;
         for blk in 0..blocks {
             let i1 = (blk + 1) * m / blocks;
@@ -157,20 +201,21 @@ impl PackedB {
             // SAFETY: rows i0..i1 of C, columns j0..j0+w, are inside the buffer.
             unsafe {
                 let cp = c.add(i0 * n + j0);
-                micro_dispatch(i1 - i0, k, rows, p, cp, n, w, accumulate, relu);
+                micro_dispatch(self.isa, i1 - i0, k, rows, p, cp, n, w, accumulate, relu);
             }
             i0 = i1;
         }
     }
 }
 
-/// Calls the kernel for `mr` (1..=12) rows.
+/// Calls the kernel of `isa` for `mr` rows (1..=12 for AVX-512, 1..=6 for AVX2).
 ///
 /// # Safety
-/// AVX-512F is available (checked by [`PackedB::new`]); `c` has `mr` rows of stride `ldc`
+/// `isa` is available (checked by [`PackedB::with_isa`]); `c` has `mr` rows of stride `ldc`
 /// with `w` writable columns; `a` holds `mr` rows of `k`; `p` holds (k, 32).
 #[allow(clippy::too_many_arguments)]
 unsafe fn micro_dispatch(
+    isa: Isa,
     mr: usize,
     k: usize,
     a: &[f32],
@@ -183,15 +228,18 @@ unsafe fn micro_dispatch(
 ) {
     debug_assert!(a.len() == mr * k && p.len() == k * NR);
     macro_rules! go {
-        ($($r:literal)*) => {
+        ($kernel:ident; $($r:literal)*) => {
             match (mr, relu) {
-                $(($r, false) => unsafe { avx512::micro::<$r, false>(k, a.as_ptr(), p.as_ptr(), c, ldc, w, acc) },
-                  ($r, true) => unsafe { avx512::micro::<$r, true>(k, a.as_ptr(), p.as_ptr(), c, ldc, w, acc) },)*
+                $(($r, false) => unsafe { $kernel::micro::<$r, false>(k, a.as_ptr(), p.as_ptr(), c, ldc, w, acc) },
+                  ($r, true) => unsafe { $kernel::micro::<$r, true>(k, a.as_ptr(), p.as_ptr(), c, ldc, w, acc) },)*
                 _ => unreachable!("row block of {mr}"),
             }
         };
     }
-    go!(1 2 3 4 5 6 7 8 9 10 11 12)
+    match isa {
+        Isa::Avx512 => go!(avx512; 1 2 3 4 5 6 7 8 9 10 11 12),
+        Isa::Avx2 => go!(packed_avx2; 1 2 3 4 5 6),
+    }
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -293,19 +341,28 @@ mod tests {
     fn check(m: usize, k: usize, n: usize, tb: Trans, accumulate: bool) {
         let a = vals(m * k, 1);
         let b = vals(k * n, 2);
-        let Some(p) = PackedB::new(&b, tb, k, n) else {
-            eprintln!("no AVX-512 on this CPU: the packed kernel is not used, nothing to check");
-            return;
-        };
-        let mut c = vals(m * n, 3);
-        let mut r = c.clone();
-        p.gemm(&mut c, &a, m, accumulate);
+        let mut r = vals(m * n, 3);
+        let c0 = r.clone();
         gemm_naive(&mut r, &a, Trans::No, &b, tb, m, k, n, accumulate);
-        for (i, (x, y)) in c.iter().zip(&r).enumerate() {
-            assert!(
-                (x - y).abs() <= 1e-5 * (k as f32).sqrt() * (1.0 + y.abs()),
-                "{m}x{k}x{n} {tb:?} acc={accumulate} [{i}]: {x} vs {y}"
-            );
+        let mut results = Vec::new();
+        for isa in [Isa::Avx512, Isa::Avx2] {
+            let Some(p) = PackedB::with_isa(&b, tb, k, n, isa) else {
+                eprintln!("no {isa:?} on this CPU: that packed kernel is not used, nothing to check");
+                continue;
+            };
+            let mut c = c0.clone();
+            p.gemm(&mut c, &a, m, accumulate);
+            for (i, (x, y)) in c.iter().zip(&r).enumerate() {
+                assert!(
+                    (x - y).abs() <= 1e-5 * (k as f32).sqrt() * (1.0 + y.abs()),
+                    "{isa:?} {m}x{k}x{n} {tb:?} acc={accumulate} [{i}]: {x} vs {y}"
+                );
+            }
+            results.push(c);
+        }
+        // both kernels run the same fused multiply-add chain per output: the same bits
+        if let [x, y] = &results[..] {
+            assert_eq!(x, y, "AVX-512 and AVX2 differ at {m}x{k}x{n}");
         }
     }
 
@@ -325,16 +382,22 @@ mod tests {
     fn result_does_not_depend_on_thread_count() {
         let (m, k, n) = (20, 300, 1000);
         let (a, b) = (vals(m * k, 4), vals(k * n, 5));
-        let Some(p) = PackedB::new(&b, Trans::Yes, k, n) else {
-            return;
-        };
+        for isa in [Isa::Avx512, Isa::Avx2] {
+            let Some(p) = PackedB::with_isa(&b, Trans::Yes, k, n, isa) else {
+                continue;
+            };
+            check_threads(&p, &a, m, n);
+        }
+    }
+
+    fn check_threads(p: &PackedB, a: &[f32], m: usize, n: usize) {
         let run = |threads: usize| {
             let pool = rayon::ThreadPoolBuilder::new()
                 .num_threads(threads)
                 .build()
                 .unwrap();
             let mut c = vec![0f32; m * n];
-            pool.install(|| p.gemm(&mut c, &a, m, false));
+            pool.install(|| p.gemm(&mut c, a, m, false));
             c
         };
         assert_eq!(run(1), run(2));
@@ -343,10 +406,11 @@ mod tests {
 
     #[test]
     fn relu_product_equals_product_then_relu() {
-        for (m, k, n, tb) in [(20, 300, 1000, Trans::Yes), (13, 70, 45, Trans::No), (200, 64, 96, Trans::Yes)] {
+        let shapes = [(20, 300, 1000, Trans::Yes), (13, 70, 45, Trans::No), (200, 64, 96, Trans::Yes)];
+        for ((m, k, n, tb), isa) in shapes.into_iter().flat_map(|s| [(s, Isa::Avx512), (s, Isa::Avx2)]) {
             let (a, b) = (vals(m * k, 6), vals(k * n, 7));
-            let Some(p) = PackedB::new(&b, tb, k, n) else {
-                return;
+            let Some(p) = PackedB::with_isa(&b, tb, k, n, isa) else {
+                continue;
             };
             for accumulate in [false, true] {
                 let c0 = vals(m * n, 8);
