@@ -139,6 +139,18 @@ impl NavTask {
         NavBatch { t, b, c0, v, targets, pos }
     }
 
+    /// Held-out batch `i` (`eval_batch_size` trajectories from `(data_seed, "nav/valid", i)`:
+    /// the validation batches for i < `eval_batches`, fresh held-out ones beyond) and the
+    /// trained model's hidden states on it: (states (T·B, Ng), positions (T·B, 2)), rows
+    /// sequence-first. Never used by training, so it does not change any training numerics.
+    pub fn hidden_states(&self, i: usize) -> (Vec<f32>, Vec<f32>) {
+        let batch = match self.eval_set.get(i) {
+            Some(b) => b.clone(),
+            None => self.batch(&mut seed::rng_at(self.cfg.data_seed, "nav/valid", i as u64), self.cfg.eval_batch_size),
+        };
+        (self.model.hidden_states(&batch), batch.pos)
+    }
+
     /// The validation batches.
     pub fn eval_set(&self) -> &[NavBatch] {
         &self.eval_set
