@@ -166,3 +166,24 @@ fn bad_inputs_are_refused_with_status_2() {
     }
     refused(&geosparse(&["analyze", s(p)]), &["RUN", "summary.json"]);
 }
+
+#[test]
+fn an_adding_run_gets_the_graph_only_and_no_ratemaps() {
+    let d = tempfile::tempdir().unwrap();
+    let cfg = d.path().join("add.toml");
+    let text = "seed = 2\n[task]\nkind = \"adding\"\ncell = \"gru\"\nhidden = 8\nsequence = 5\nbatch = 4\nsamples_per_epoch = 8\neval_samples = 4\n[train]\nepochs = 1\n[prune]\nkind = \"none\"\n";
+    std::fs::write(&cfg, text).unwrap();
+    let run = d.path().join("run");
+    ok(&geosparse(&["--threads", "1", "train", "--config", s(&cfg), "--out", s(&run), "--no-plots", "--quiet"]));
+    let out = d.path().join("analysis");
+    ok(&geosparse(&["analyze", s(&run), "--out", s(&out), "--permutations", "10"]));
+    let v = json(&out.join("analysis.json"));
+    assert_eq!(v["task"], "adding");
+    assert_eq!(v["graphs"][0]["gate_blocks"], 3, "a GRU's W_hh holds three gate blocks: {v:#}");
+    finite(&v["graphs"][0], &["wiring", "cost"]);
+    finite(&v["graphs"][0], &["modularity", "q"]);
+    assert!(v["activity"].is_null() && v["grid"].is_null());
+    assert!(v["note"].as_str().unwrap().contains("navigation runs only"));
+    assert!(!out.join("ratemaps.npy").exists());
+    refused(&geosparse(&["analyze", "--ratemaps", s(&run)]), &["--ratemaps", "task adding", "only for navigation"]);
+}
