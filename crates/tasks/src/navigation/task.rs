@@ -207,3 +207,24 @@ impl Task for NavTask {
         Eval { loss: loss / n, metrics }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hidden_states_are_the_forward_pass_of_evaluation() {
+        let cfg = NavConfig { place_cells: 8, hidden: 12, sequence: 4, batch: 3, steps_per_epoch: 1, eval_batches: 2, eval_batch_size: 5, ..NavConfig::default() };
+        let task = NavTask::new(&cfg, 3).unwrap();
+        let (h, pos) = task.hidden_states(1);
+        assert_eq!((h.len(), pos.len()), (4 * 5 * 12, 4 * 5 * 2));
+        assert_eq!(pos, task.eval_set()[1].pos);
+        // decoding the states gives exactly the logits evaluation uses
+        assert_eq!(task.model.decoder.forward(&h, 4 * 5), task.model.logits(&task.eval_set()[1]));
+        // past the validation set: fresh held-out batches, the same every time
+        let (h2, p2) = task.hidden_states(7);
+        assert_eq!((h2.clone(), p2.clone()), task.hidden_states(7));
+        assert_ne!(p2, pos);
+        assert!(h.iter().all(|&x| x >= 0.0), "ReLU states");
+    }
+}
