@@ -61,6 +61,8 @@ enum Command {
     Import(cmd::model::ImportArgs),
     /// Benchmarks against a baseline measured in the same run.
     Bench(cmd::bench::Args),
+    /// Look inside a trained net: graph statistics, ratemaps and grid scores, activity topology.
+    Analyze(cmd::analyze::Args),
 }
 
 /// Parses the command line. Negative numbers are taken as values everywhere, so that
@@ -105,6 +107,7 @@ fn main() {
         Command::Infer(a) => cmd::model::infer(a, cli.threads),
         Command::Import(a) => cmd::model::import(a),
         Command::Bench(a) => cmd::bench::run(a, cli.threads),
+        Command::Analyze(a) => cmd::analyze::run(a),
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");

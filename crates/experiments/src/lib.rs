@@ -11,6 +11,7 @@
 //! geosparse_experiments::regularizer_dir::write(&reg, "out/klein".as_ref(), false).unwrap();
 //! ```
 
+pub mod analyze;
 pub mod bench;
 pub mod config;
 pub mod fuzz;

@@ -1,5 +1,6 @@
 //! Subcommands.
 
+pub mod analyze;
 pub mod bench;
 pub mod data;
 pub mod model;

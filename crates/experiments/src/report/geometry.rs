@@ -92,7 +92,7 @@ pub fn scored_param(summary: &crate::run::summary::Summary) -> &str {
 }
 
 /// The trained matrix and its regularizer, rebuilt from the run's config and seed.
-fn load(dir: &Path, cfg: &RunConfig, param: &str, layer: usize) -> anyhow::Result<Loaded> {
+pub(crate) fn load(dir: &Path, cfg: &RunConfig, param: &str, layer: usize) -> anyhow::Result<Loaded> {
     let ck = checkpoint::load(&dir.join("model.safetensors"))?;
     let (shape, w) = ck.tensors.get(param).ok_or_else(|| anyhow::anyhow!("{}: model.safetensors has no {param}", dir.display()))?;
     let n = shape[1];

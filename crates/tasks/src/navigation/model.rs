@@ -78,6 +78,15 @@ impl NavModel {
         (self.decoder.forward(cache.output(), batch.t * batch.b), cache) // logits (T·B, Np)
     }
 
+    /// Hidden states h_t (T·B, Ng), rows sequence-first (row s·B + b is step s of trajectory b),
+    /// by the same forward pass as training and evaluation (for `geosparse analyze`).
+    pub fn hidden_states(&self, batch: &NavBatch) -> Vec<f32> {
+        let mut rng = geosparse_moduli::seed::rng(0, "no-dropout");
+        let h0 = self.encoder.forward(&batch.c0, batch.b);
+        let cache = self.rnn.forward(&batch.v, batch.t, batch.b, &State { h: h0, c: None }, true, &mut rng);
+        cache.output().to_vec()
+    }
+
     /// Logits (T·B, Np) without gradients.
     pub fn logits(&self, batch: &NavBatch) -> Vec<f32> {
         self.run(batch).0

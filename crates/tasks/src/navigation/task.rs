@@ -139,6 +139,18 @@ impl NavTask {
         NavBatch { t, b, c0, v, targets, pos }
     }
 
+    /// Held-out batch `i` (`eval_batch_size` trajectories from `(data_seed, "nav/valid", i)`:
+    /// the validation batches for i < `eval_batches`, fresh held-out ones beyond) and the
+    /// trained model's hidden states on it: (states (T·B, Ng), positions (T·B, 2)), rows
+    /// sequence-first. Never used by training, so it does not change any training numerics.
+    pub fn hidden_states(&self, i: usize) -> (Vec<f32>, Vec<f32>) {
+        let batch = match self.eval_set.get(i) {
+            Some(b) => b.clone(),
+            None => self.batch(&mut seed::rng_at(self.cfg.data_seed, "nav/valid", i as u64), self.cfg.eval_batch_size),
+        };
+        (self.model.hidden_states(&batch), batch.pos)
+    }
+
     /// The validation batches.
     pub fn eval_set(&self) -> &[NavBatch] {
         &self.eval_set
@@ -193,5 +205,26 @@ impl Task for NavTask {
             ("frac_ge_50cm".to_string(), f50 / n),
         ]);
         Eval { loss: loss / n, metrics }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hidden_states_are_the_forward_pass_of_evaluation() {
+        let cfg = NavConfig { place_cells: 8, hidden: 12, sequence: 4, batch: 3, steps_per_epoch: 1, eval_batches: 2, eval_batch_size: 5, ..NavConfig::default() };
+        let task = NavTask::new(&cfg, 3).unwrap();
+        let (h, pos) = task.hidden_states(1);
+        assert_eq!((h.len(), pos.len()), (4 * 5 * 12, 4 * 5 * 2));
+        assert_eq!(pos, task.eval_set()[1].pos);
+        // decoding the states gives exactly the logits evaluation uses
+        assert_eq!(task.model.decoder.forward(&h, 4 * 5), task.model.logits(&task.eval_set()[1]));
+        // past the validation set: fresh held-out batches, the same every time
+        let (h2, p2) = task.hidden_states(7);
+        assert_eq!((h2.clone(), p2.clone()), task.hidden_states(7));
+        assert_ne!(p2, pos);
+        assert!(h.iter().all(|&x| x >= 0.0), "ReLU states");
     }
 }
