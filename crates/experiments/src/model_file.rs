@@ -200,10 +200,8 @@ pub fn load_bytes(bytes: &[u8], path: &Path, data_dir: Option<PathBuf>) -> anyho
     if meta.format != FORMAT || meta.version != VERSION {
         bail!("{}: format {} version {} is not supported (this geosparse reads {FORMAT} version {VERSION})", path.display(), meta.format, meta.version);
     }
-    match (data_dir, &mut meta.config.task) {
-        (Some(d), geosparse_tasks::config::TaskConfig::Lm(c)) => c.data_dir = d,
-        (Some(_), t) => bail!("--data-dir: a corpus folder applies to a language model; this model is {} (its data is generated from the config)", t.kind()),
-        (None, _) => {}
+    if let Some(d) = data_dir {
+        meta.config.task.set_data_dir(d).map_err(|m| anyhow::anyhow!(m))?;
     }
     meta.config.validate().map_err(|e| bad(path, format!("embedded config: {e}")))?;
     let expected_cell = meta.config.task.cell_name();

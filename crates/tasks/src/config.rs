@@ -64,6 +64,18 @@ impl TaskConfig {
         }
     }
 
+    /// Points a language model at another corpus folder; other tasks generate their data and
+    /// refuse one (the message names the task).
+    pub fn set_data_dir(&mut self, dir: std::path::PathBuf) -> Result<(), String> {
+        match self {
+            TaskConfig::Lm(c) => {
+                c.data_dir = dir;
+                Ok(())
+            }
+            t => Err(format!("--data-dir: a corpus folder applies to a language model; this model is {} (its data is generated from the config)", t.kind())),
+        }
+    }
+
     /// The recurrent size N of every recurrent matrix (one per layer).
     pub fn hidden(&self) -> usize {
         match self {

@@ -79,10 +79,8 @@ pub fn infer(a: InferArgs, threads: Option<usize>) -> anyhow::Result<()> {
         None => model_file::load(&a.model, a.data_dir).map_err(user)?,
         Some(path) => {
             let mut cfg = RunConfig::from_file(path, &[]).map_err(user)?;
-            match (&a.data_dir, &mut cfg.task) {
-                (Some(d), geosparse_tasks::config::TaskConfig::Lm(c)) => c.data_dir = d.clone(),
-                (Some(_), t) => return Err(user(format!("--data-dir: a corpus folder applies to a language model; {} is {}", path.display(), t.kind()))),
-                (None, _) => {}
+            if let Some(d) = &a.data_dir {
+                cfg.task.set_data_dir(d.clone()).map_err(user)?;
             }
             model_file::load_checkpoint(&a.model, &cfg).map_err(user)?
         }

@@ -51,7 +51,7 @@ pub fn run(a: Args, threads: Option<usize>) -> anyhow::Result<()> {
     }
     sweep::check_out(&out, &spec.file.name, a.force).map_err(user)?;
     // the largest run must fit in memory (each worker checks its own run again)
-    if let Some(p) = grid.iter().max_by(|x, y| memory::run_estimate(&x.config).total_cmp(&memory::run_estimate(&y.config))) {
+    if let Some((_, p)) = grid.iter().map(|p| (memory::run_estimate(&p.config), p)).max_by(|x, y| x.0.total_cmp(&y.0)) {
         memory::check_run(&p.config).map_err(|e| user(format!("run {} ({}): {e}", p.index, p.label)))?;
     }
     // one local sweep per folder (workers of a cluster job array lock only their run folders)

@@ -91,7 +91,7 @@ fn layer_of(param: &str) -> usize {
 }
 
 /// The graph statistics of `param`, with the report's geometry score.
-fn graph_of(dir: &Path, cfg: &RunConfig, ck: &checkpoint::Loaded, param: &str, o: &GraphOptions) -> anyhow::Result<Value> {
+fn graph_of(cfg: &RunConfig, ck: &checkpoint::Loaded, param: &str, o: &GraphOptions) -> anyhow::Result<Value> {
     let (shape, w) = ck.tensors.get(param).ok_or_else(|| refuse(format!("RUN: model.safetensors has no {param}")))?;
     let n = shape[1];
     let mask = ck.masks.get(param).map(|m| &m.1);
@@ -102,12 +102,13 @@ fn graph_of(dir: &Path, cfg: &RunConfig, ck: &checkpoint::Loaded, param: &str, o
             strength[k % (n * n)] += (x as f64).abs();
         }
     }
-    let layer = layer_of(param);
-    let dist: Option<Vec<f64>> = geometry::load(dir, cfg, param, layer).ok().map(|(_, _, reg)| reg.distances().into_iter().map(f64::from).collect());
+    // the regularizer is rebuilt once, from the checkpoint already in memory
+    let reg = geometry::regularizer(cfg, n, layer_of(param)).ok();
+    let dist: Option<Vec<f64>> = reg.as_ref().map(|reg| reg.distances().into_iter().map(f64::from).collect());
     let mut v = graph_stats(&strength, dist.as_deref(), n, o)?;
     v["param"] = json!(param);
     v["gate_blocks"] = json!(shape[0] / n.max(1));
-    v["geometry_score"] = geometry::score(dir, cfg, param, layer).ok().map_or(Value::Null, |s| serde_json::to_value(s).unwrap_or(Value::Null));
+    v["geometry_score"] = reg.map_or(Value::Null, |reg| serde_json::to_value(geometry::score_of(w, n, &reg)).unwrap_or(Value::Null));
     Ok(v)
 }
 
@@ -148,7 +149,7 @@ pub fn analyze_run(dir: &Path, o: &RunOptions) -> anyhow::Result<Value> {
         true => vec![geometry::scored_param(&summary).to_string()],
         false => summary.regularizers.iter().map(|r| r.param.clone()).collect(),
     };
-    let graphs = params.iter().map(|p| graph_of(dir, &cfg, &ck, p, &o.graph)).collect::<anyhow::Result<Vec<_>>>()?;
+    let graphs = params.iter().map(|p| graph_of(&cfg, &ck, p, &o.graph)).collect::<anyhow::Result<Vec<_>>>()?;
     let (grid, activity, note) = match &cfg.task {
         TaskConfig::Navigation(_) => {
             let (g, a) = navigation(dir, &cfg, &ck, o, &out)?;

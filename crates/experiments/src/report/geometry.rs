@@ -96,19 +96,29 @@ pub(crate) fn load(dir: &Path, cfg: &RunConfig, param: &str, layer: usize) -> an
     let ck = checkpoint::load(&dir.join("model.safetensors"))?;
     let (shape, w) = ck.tensors.get(param).ok_or_else(|| anyhow::anyhow!("{}: model.safetensors has no {param}", dir.display()))?;
     let n = shape[1];
+    let reg = regularizer(cfg, n, layer).map_err(|e| anyhow::anyhow!("{}: {e:#}", dir.display()))?;
+    Ok((w.clone(), n, reg))
+}
+
+/// The regularizer of recurrent layer `layer` (N = `n`), rebuilt from the run's config and seed
+/// as training built it (gate block 0).
+pub(crate) fn regularizer(cfg: &RunConfig, n: usize, layer: usize) -> anyhow::Result<geosparse_moduli::Regularizer> {
     let layer_seed = if cfg.penalty.shared_layers { 0 } else { layer };
-    let reg = cfg
-        .penalty
+    cfg.penalty
         .regularizer
         .resolve(Some(n), regularizer_seed(cfg.seed, layer_seed, 0))
         .and_then(|r| r.build())
-        .map_err(|e| anyhow::anyhow!("{}: rebuilding the regularizer: {e}", dir.display()))?;
-    Ok((w.clone(), n, reg))
+        .map_err(|e| anyhow::anyhow!("rebuilding the regularizer: {e}"))
 }
 
 /// The score of matrix `param` of a run folder (see [`scored_param`]).
 pub fn score(dir: &Path, cfg: &RunConfig, param: &str, layer: usize) -> anyhow::Result<GeometryScore> {
     let (w, n, reg) = load(dir, cfg, param, layer)?;
+    Ok(score_of(&w, n, &reg))
+}
+
+/// The score of a trained matrix `w` (its first N rows: gate block 0) against `reg`.
+pub(crate) fn score_of(w: &[f32], n: usize, reg: &geosparse_moduli::Regularizer) -> GeometryScore {
     let r = reg.matrix();
     // an evenly spread sample of at most 200 000 off-diagonal pairs of gate block 0
     let pairs: Vec<usize> = (0..n * n).filter(|k| k / n != k % n).collect();
@@ -133,11 +143,11 @@ pub fn score(dir: &Path, cfg: &RunConfig, param: &str, layer: usize) -> anyhow::
     let m = absw.len().max(1) as f64;
     let band_baseline = band_all as f64 / m;
     let band_fraction = if kept > 0 { band_kept as f64 / kept as f64 } else { 0.0 };
-    Ok(GeometryScore {
+    GeometryScore {
         spearman: spearman(&absw, &dist),
         band_fraction,
         band_baseline,
         enrichment: if band_baseline > 0.0 { band_fraction / band_baseline } else { f64::NAN },
         distance_ratio: if kept > 0 && d_all > 0.0 { (d_kept / kept as f64) / (d_all / m) } else { f64::NAN },
-    })
+    }
 }
