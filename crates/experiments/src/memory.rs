@@ -38,7 +38,8 @@ pub fn run_estimate(cfg: &RunConfig) -> f64 {
 /// Memory a run may use now, in bytes: Linux's `MemAvailable`, capped by
 /// `GEOSPARSE_MEMORY_LIMIT`; None when neither is known.
 pub fn available() -> Option<f64> {
-    let limit = std::env::var(LIMIT_VAR).ok().and_then(|v| v.trim().parse::<f64>().ok()).filter(|v| *v > 0.0);
+    // a malformed limit is refused by `check` before this is used
+    let limit = parse_limit(std::env::var(LIMIT_VAR).ok().as_deref()).ok().flatten();
     let free = (|| {
         let text = std::fs::read_to_string("/proc/meminfo").ok()?;
         let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
@@ -48,6 +49,16 @@ pub fn available() -> Option<f64> {
     match (free, limit) {
         (Some(f), Some(l)) => Some(f.min(l)),
         (f, l) => f.or(l),
+    }
+}
+
+/// The value of `GEOSPARSE_MEMORY_LIMIT`: unset → None; a number of bytes > 0, else an error
+/// naming the variable.
+pub fn parse_limit(value: Option<&str>) -> Result<Option<f64>, String> {
+    let Some(v) = value else { return Ok(None) };
+    match v.trim().parse::<f64>() {
+        Ok(x) if x.is_finite() && x > 0.0 => Ok(Some(x)),
+        _ => Err(format!("{LIMIT_VAR}: '{v}' is not allowed; give a number of bytes > 0 (e.g. 8e9), or unset it")),
     }
 }
 
@@ -68,6 +79,7 @@ pub fn check(need: f64, what: &str) -> Result<(), String> {
     if skipped() {
         return Ok(());
     }
+    parse_limit(std::env::var(LIMIT_VAR).ok().as_deref())?;
     let Some(have) = available() else { return Ok(()) };
     if need > have {
         return Err(format!(
@@ -95,4 +107,20 @@ pub fn sizes(cfg: &RunConfig) -> String {
 /// Checks a run config (see [`check`]).
 pub fn check_run(cfg: &RunConfig) -> Result<(), String> {
     check(run_estimate(cfg), &sizes(cfg))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_memory_limit_variable_is_checked() {
+        assert_eq!(parse_limit(None), Ok(None));
+        assert_eq!(parse_limit(Some("8e9")), Ok(Some(8e9)));
+        assert_eq!(parse_limit(Some(" 1024 ")), Ok(Some(1024.0)));
+        for bad in ["abc", "0", "-5", "inf", ""] {
+            let e = parse_limit(Some(bad)).unwrap_err();
+            assert!(e.contains(LIMIT_VAR) && e.contains(&format!("'{bad}'")), "{e}");
+        }
+    }
 }
