@@ -93,7 +93,16 @@ fn hexagonal_ratemaps_score_high_and_noise_low() {
     assert!(scores[2] < 0.3, "{scores:?}");
     let v = json(&out.join("analysis.json"));
     assert!((v["grid"]["fraction_above_threshold"].as_f64().unwrap() - 2.0 / 3.0).abs() < 1e-9, "{v:#}");
+    // both grids beat their own block shuffles; the noise map is not a grid cell
+    let (_, null) = geosparse_io::npy::read_f32(&out.join("grid_null_q95.npy")).unwrap();
+    assert!(scores[0] > null[0] && scores[1] > null[1], "{scores:?} vs {null:?}");
+    assert!((v["grid"]["fraction_grid_cells"].as_f64().unwrap() - 2.0 / 3.0).abs() < 1e-9, "{v:#}");
+    assert_eq!(v["grid"]["shuffles"], 50);
     assert!(out.join("ratemaps_top.png").is_file() && out.join("grid_scores.png").is_file());
+    // no null test on request; an absurd shuffle count is refused
+    ok(&geosparse(&["analyze", "--ratemaps", s(&p), "--shuffles", "0", "--out", s(&out)]));
+    assert!(json(&out.join("analysis.json"))["grid"]["fraction_grid_cells"].is_null());
+    refused(&geosparse(&["analyze", "--ratemaps", s(&p), "--shuffles", "20000", "--out", s(&out)]), &["--shuffles", "20000"]);
 }
 
 fn finite(v: &serde_json::Value, path: &[&str]) -> f64 {
@@ -114,7 +123,7 @@ fn a_toy_navigation_run_gets_graph_ratemaps_and_topology() {
     std::fs::write(&cfg, TOY.replace("target = 0.9", "target = 0.5\nscope = \"per-tensor\"")).unwrap();
     let run = d.path().join("run");
     ok(&geosparse(&["--threads", "2", "train", "--config", s(&cfg), "--out", s(&run), "--no-plots", "--quiet"]));
-    let o = geosparse(&["--threads", "2", "analyze", s(&run), "--trajectories", "200", "--activity-points", "300", "--landmarks", "40", "--permutations", "20"]);
+    let o = geosparse(&["--threads", "2", "analyze", s(&run), "--trajectories", "200", "--min-visits", "3", "--activity-points", "300", "--landmarks", "40", "--permutations", "20", "--shuffles", "5"]);
     ok(&o);
     let out = run.join("analysis");
     let v = json(&out.join("analysis.json"));
@@ -133,12 +142,30 @@ fn a_toy_navigation_run_gets_graph_ratemaps_and_topology() {
     let (shape, maps) = geosparse_io::npy::read_f32(&out.join("ratemaps.npy")).unwrap();
     assert_eq!(shape, vec![24, 20, 20]);
     assert!(maps.iter().any(|x| x.is_finite()));
+    // bins visited fewer than --min-visits times are left out (NaN in every map)
+    let (_, visits) = geosparse_io::npy::read_f32(&out.join("visits.npy")).unwrap();
+    let rare = visits.iter().filter(|&&c| c > 0.0 && c < 3.0).count();
+    assert_eq!(v["grid"]["bins_below_min_visits"], rare);
+    assert!(visits.iter().enumerate().all(|(i, &c)| (c >= 3.0) == maps[i].is_finite()), "{visits:?}");
     let (ashape, _) = geosparse_io::npy::read_f32(&out.join("activity.npy")).unwrap();
     assert_eq!(ashape, vec![300, 24]);
     assert!(out.join("activity/barcodes.json").is_file() && out.join("grid_scores.npy").is_file());
     // a run folder is not a stack of ratemaps
     refused(&geosparse(&["analyze", "--ratemaps", s(&run)]), &["--ratemaps", "navigation run folder"]);
     refused(&geosparse(&["analyze", s(&run), "--split", "train"]), &["--split", "train"]);
+    // the report picks the analysis up: its own section and analysis.csv
+    let rep = d.path().join("report");
+    ok(&geosparse(&["report", s(&run), "--out", s(&rep)]));
+    let md = std::fs::read_to_string(rep.join("report.md")).unwrap();
+    assert!(md.contains("What the nets became") && !md.contains("have no analysis"), "{md}");
+    assert!(std::fs::read_to_string(rep.join("analysis.csv")).unwrap().lines().count() == 2);
+    // without an analysis the report says how to make one; --analyze makes it
+    std::fs::remove_dir_all(&out).unwrap();
+    ok(&geosparse(&["report", s(&run), "--out", s(&rep)]));
+    let md = std::fs::read_to_string(rep.join("report.md")).unwrap();
+    assert!(md.contains("1 completed run(s) have no analysis") && md.contains("--analyze"), "{md}");
+    ok(&geosparse(&["--threads", "2", "report", s(&run), "--out", s(&rep), "--analyze"]));
+    assert!(out.join("analysis.json").is_file() && std::fs::read_to_string(rep.join("report.md")).unwrap().contains("What the nets became"));
 }
 
 #[test]

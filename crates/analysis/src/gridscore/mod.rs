@@ -1,7 +1,8 @@
 //! Grid scores of ratemaps, as in Banino et al. (2018) and Sorscher et al. (2019/2023).
 //!
 //! For one ratemap (H × W, NaN = unvisited bin):
-//! 1. its spatial autocorrelogram ([`autocorr`]), (2H − 1) × (2W − 1);
+//! 1. its spatial autocorrelogram ([`autocorr`]), (2H − 1) × (2W − 1), globally normalised by
+//!    default (each lag's products divided by the whole map's variance, not by the overlap's);
 //! 2. the autocorrelogram rotated by 30°, 60°, 90°, 120°, 150° ([`rotate`]);
 //! 3. for each annulus, the Pearson correlation of the autocorrelogram with each rotation over
 //!    the annulus bins where both are defined, and the score
@@ -12,8 +13,13 @@
 //! bins, inner radius 0.2·n and outer radius 0.4·n, 0.4667·n, …, 1.0·n (10 values evenly spaced),
 //! in bins from the centre of the autocorrelogram. Differences from that scorer: the
 //! correlations are true Pearson correlations over jointly defined bins (theirs divides by the
-//! unrotated ring variance and fills undefined values with 0), and the min–max form above is
-//! used (theirs defaults to means).
+//! unrotated ring variance and fills undefined values with 0), the min–max form above is used
+//! (theirs defaults to means), and the autocorrelogram is globally normalised (theirs is
+//! per-lag Pearson, [`autocorr::Normalisation::PerLag`], available through [`grid_score_with`]).
+//!
+//! A score alone over-counts grid cells on small maps: three random fields can sit near a
+//! hexagon. [`shuffle`] gives each map its own null (block shuffles) — use
+//! [`shuffle::shuffle_test`] to call a unit a grid cell.
 //!
 //! A map with no spatial variance has an undefined autocorrelogram: its score is NaN, not an
 //! error, so a silent unit does not stop a batch.
@@ -32,9 +38,10 @@
 
 pub mod autocorr;
 pub mod rotate;
+pub mod shuffle;
 
 use crate::AnalysisError;
-use autocorr::{autocorrelogram, pearson_from_sums};
+use autocorr::{Normalisation, autocorrelogram_with, pearson_from_sums};
 
 /// The rotation angles, in degrees.
 pub const ANGLES: [f64; 5] = [30.0, 60.0, 90.0, 120.0, 150.0];
@@ -57,9 +64,14 @@ pub fn annuli(n: usize) -> Vec<(f64, f64)> {
         .collect()
 }
 
-/// Grid score of one ratemap `map` (h × w, row-major; NaN = unvisited).
+/// Grid score of one ratemap `map` (h × w, row-major; NaN = unvisited), globally normalised.
 pub fn grid_score(map: &[f64], h: usize, w: usize) -> Result<GridScore, AnalysisError> {
-    let sac = autocorrelogram(map, h, w)?;
+    grid_score_with(map, h, w, Normalisation::Global)
+}
+
+/// Grid score with the chosen autocorrelogram [`Normalisation`].
+pub fn grid_score_with(map: &[f64], h: usize, w: usize, norm: Normalisation) -> Result<GridScore, AnalysisError> {
+    let sac = autocorrelogram_with(map, h, w, norm)?;
     let (sh, sw) = (2 * h - 1, 2 * w - 1);
     let rotated: Vec<Vec<f64>> = ANGLES
         .iter()

@@ -3,7 +3,7 @@
 //! ```text
 //! geosparse analyze RUN [--out DIR] [--split valid|test]      # graph (+ ratemaps, activity topology for navigation)
 //! geosparse analyze --points CLOUD.npy [--maxdim 2] [--pca D] [--landmarks L] [--out DIR]
-//! geosparse analyze --ratemaps MAPS.npy [--out DIR]
+//! geosparse analyze --ratemaps MAPS.npy [--shuffles 50] [--out DIR]
 //! ```
 
 use super::user;
@@ -42,11 +42,17 @@ pub struct Args {
     #[arg(long, default_value_t = 20)]
     bins: usize,
     /// Held-out trajectories for the ratemaps (navigation runs).
-    #[arg(long, default_value_t = 1000)]
+    #[arg(long, default_value_t = geosparse_experiments::analyze::run::TRAJECTORIES)]
     trajectories: usize,
     /// Hidden states sampled for the activity topology (navigation runs).
     #[arg(long, default_value_t = 1000)]
     activity_points: usize,
+    /// Fewest visits for a ratemap bin to count (navigation runs; rarer bins are left out).
+    #[arg(long, default_value_t = geosparse_experiments::analyze::navigation::MIN_VISITS)]
+    min_visits: usize,
+    /// Block shuffles per ratemap for the grid-cell null test (0: none).
+    #[arg(long, default_value_t = geosparse_experiments::analyze::ratemaps::SHUFFLES)]
+    shuffles: usize,
     /// Random relabellings for the wiring-cost null (runs).
     #[arg(long, default_value_t = 100)]
     permutations: usize,
@@ -64,14 +70,14 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     }
     if let Some(p) = &a.ratemaps {
         let out = a.out.clone().unwrap_or_else(|| PathBuf::from("analysis"));
-        let v = ratemaps::analyze_ratemaps(p, &out).map_err(to_user)?;
+        let v = ratemaps::analyze_ratemaps(p, a.shuffles, &out).map_err(to_user)?;
         let g = &v["grid"];
-        println!("{} maps: mean grid score {}, fraction > {}: {}", g["maps"], g["mean"], g["threshold"], g["fraction_above_threshold"]);
-        println!("wrote {}/analysis.json, grid_scores.npy, ratemaps_top.png, grid_scores.png", out.display());
+        println!("{} maps: mean grid score {}, fraction > {}: {}, grid cells (also above their shuffle null): {}", g["maps"], g["mean"], g["threshold"], g["fraction_above_threshold"], g["fraction_grid_cells"]);
+        println!("wrote {}/analysis.json, grid_scores.npy, grid_null_q95.npy, ratemaps_top.png, grid_scores.png", out.display());
         return Ok(());
     }
     let dir = a.run.clone().expect("clap requires one input");
-    let mut opts = run::RunOptions { out: a.out.clone(), split: a.split, bins: a.bins, trajectories: a.trajectories, activity_points: a.activity_points, ..run::RunOptions::default() };
+    let mut opts = run::RunOptions { out: a.out.clone(), split: a.split, bins: a.bins, trajectories: a.trajectories, activity_points: a.activity_points, shuffles: a.shuffles, min_visits: a.min_visits, ..run::RunOptions::default() };
     opts.topology.maxdim = a.maxdim;
     opts.topology.landmarks = a.landmarks;
     if let Some(d) = a.pca {
@@ -83,7 +89,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         println!("{}: wiring cost {} (null {}), modularity {}, clustering {}, small-world σ {}", g["param"], g["wiring"]["cost"], g["wiring"]["null_mean"], g["modularity"]["q"], g["clustering"]["onnela"], g["small_world"]["sigma"]);
     }
     if !v["grid"].is_null() {
-        println!("grid scores: fraction > 0.3: {}, mean {}; activity Betti: {}", v["grid"]["fraction_above_threshold"], v["grid"]["mean"], v["activity"]["betti"]);
+        println!("grid scores: fraction > 0.3: {}, grid cells (also above their shuffle null): {}, mean {}; activity Betti: {}", v["grid"]["fraction_above_threshold"], v["grid"]["fraction_grid_cells"], v["grid"]["mean"], v["activity"]["betti"]);
     }
     let out = opts.out.unwrap_or_else(|| dir.join("analysis"));
     println!("wrote {}/analysis.json", out.display());

@@ -20,6 +20,10 @@ pub struct Args {
     /// Output folder (default: <first DIR>/report).
     #[arg(long)]
     out: Option<PathBuf>,
+    /// First run `geosparse analyze` (its defaults) on completed runs without an analysis,
+    /// so the report gains its analysis columns (grid cells, activity Betti, wiring, modularity).
+    #[arg(long)]
+    analyze: bool,
 }
 
 pub fn run(a: Args) -> anyhow::Result<()> {
@@ -28,10 +32,10 @@ pub fn run(a: Args) -> anyhow::Result<()> {
             return Err(user(format!("{}: not a folder", d.display())));
         }
     }
-    let opts = ReportOptions { by: a.by, metric: a.metric, out: a.out.clone() };
+    let opts = ReportOptions { by: a.by, metric: a.metric, out: a.out.clone(), analyze: a.analyze };
     let r = report(&a.dirs, &opts).map_err(|e| {
         let m = format!("{e:#}");
-        if m.starts_with("--metric") || m.starts_with("--by") || m.starts_with("no run folders") { user(m) } else { e }
+        if m.starts_with("--metric") || m.starts_with("--by") || m.starts_with("no run folders") || e.downcast_ref::<geosparse_experiments::run::Refused>().is_some() { user(m) } else { e }
     })?;
     println!("{}", r.markdown);
     let out = a.out.unwrap_or_else(|| a.dirs[0].join("report"));

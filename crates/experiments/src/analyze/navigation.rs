@@ -1,6 +1,7 @@
 //! A trained navigation net seen through its hidden units: ratemaps (mean ReLU activity of
 //! each unit binned over the true positions of held-out trajectories, `bins` × `bins` over
-//! the box; NaN for unvisited bins), their grid scores, and a sample of the population
+//! the box; NaN for bins visited fewer than `min_visits` times — a rarely visited bin's mean is
+//! one or two samples, and such outliers alone lift grid scores to 0.6), their grid scores, and a sample of the population
 //! activity (evenly spaced time points) for its persistent homology.
 //!
 //! The trajectories are the held-out batches `(data_seed, "nav/valid", i)` of
@@ -22,6 +23,9 @@ pub struct Binning {
     pub bins: usize,
     pub box_size: f64,
 }
+
+/// Default fewest visits for a bin's mean to enter a ratemap.
+pub const MIN_VISITS: usize = 20;
 
 /// Flat bin (row = y, column = x) of position (x, y); positions on or past a wall go to the edge bin.
 pub fn bin_of(b: &Binning, x: f64, y: f64) -> usize {
@@ -45,8 +49,9 @@ pub struct Activity {
 }
 
 /// Runs the trained model on ≥ `trajectories` held-out trajectories (whole batches) and
-/// accumulates ratemaps and an evenly spaced sample of `samples` hidden states.
-pub fn collect(task: &NavTask, binning: &Binning, trajectories: usize, samples: usize) -> Activity {
+/// accumulates ratemaps (bins with fewer than `min_visits` visits are NaN) and an evenly spaced
+/// sample of `samples` hidden states.
+pub fn collect(task: &NavTask, binning: &Binning, trajectories: usize, samples: usize, min_visits: usize) -> Activity {
     let (n, t, b) = (task.cfg.hidden, task.cfg.sequence, task.cfg.eval_batch_size);
     let batches = trajectories.div_ceil(b).max(1);
     let total = batches * t * b;
@@ -73,7 +78,7 @@ pub fn collect(task: &NavTask, binning: &Binning, trajectories: usize, samples: 
     }
     let ratemaps = (0..n * cells)
         .map(|k| match visits[k % cells] {
-            0 => f64::NAN,
+            c if c == 0 || c < min_visits => f64::NAN,
             c => sums[k] / c as f64,
         })
         .collect();

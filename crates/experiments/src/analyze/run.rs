@@ -33,6 +33,10 @@ use geosparse_tasks::task::Task;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 
+/// Default held-out trajectories for the ratemaps: 5 000 × 20 steps = 250 positions per bin of a
+/// 20 × 20 map on average (1 000 left bins of 10 visits whose one-sample outliers scored 0.6).
+pub const TRAJECTORIES: usize = 5000;
+
 /// Settings of a run analysis.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunOptions {
@@ -42,10 +46,14 @@ pub struct RunOptions {
     pub split: String,
     /// Ratemap bins per side (default 20).
     pub bins: usize,
-    /// Held-out trajectories for the ratemaps (default 1000; whole batches).
+    /// Held-out trajectories for the ratemaps (default 5000; whole batches).
     pub trajectories: usize,
     /// Hidden states sampled for the activity topology (default 1000).
     pub activity_points: usize,
+    /// Fewest visits for a ratemap bin (default 20; rarer bins are NaN, i.e. unvisited).
+    pub min_visits: usize,
+    /// Block shuffles per ratemap for the grid-cell null test (default 50; 0: none).
+    pub shuffles: usize,
     /// Topology settings of the activity (default: PCA to 6, 100 landmarks, up to H₂).
     pub topology: PointsOptions,
     pub graph: GraphOptions,
@@ -54,7 +62,7 @@ pub struct RunOptions {
 impl Default for RunOptions {
     fn default() -> Self {
         let topology = PointsOptions { pca: Some(geosparse_analysis::pca::DEFAULT_COMPONENTS), ..PointsOptions::default() };
-        Self { out: None, split: "valid".into(), bins: 20, trajectories: 1000, activity_points: 1000, topology, graph: GraphOptions::default() }
+        Self { out: None, split: "valid".into(), bins: 20, trajectories: TRAJECTORIES, activity_points: 1000, min_visits: super::navigation::MIN_VISITS, shuffles: super::ratemaps::SHUFFLES, topology, graph: GraphOptions::default() }
     }
 }
 
@@ -79,6 +87,7 @@ fn check(dir: &Path, o: &RunOptions) -> anyhow::Result<()> {
     if o.activity_points < 3 || o.activity_points > super::points::MAX_POINTS {
         return Err(refuse(format!("--activity-points: {} is not allowed; give 3 to {}", o.activity_points, super::points::MAX_POINTS)));
     }
+    super::ratemaps::check_shuffles(o.shuffles)?;
     if o.graph.permutations == 0 {
         return Err(refuse("--permutations: 0 is not allowed; give at least 1"));
     }
@@ -118,14 +127,18 @@ fn navigation(dir: &Path, cfg: &RunConfig, ck: &checkpoint::Loaded, o: &RunOptio
     let mut task = NavTask::new(nc, cfg.seed).map_err(|e| refuse(format!("RUN: {}: {e}", dir.display())))?;
     ck.restore_params(task.params_mut()).map_err(|e| refuse(format!("RUN: {}: {e}", dir.display())))?;
     let binning = Binning { bins: o.bins, box_size: nc.box_size };
-    let act = collect(&task, &binning, o.trajectories, o.activity_points);
+    let act = collect(&task, &binning, o.trajectories, o.activity_points, o.min_visits);
     let (n, b) = (act.neurons, o.bins);
     let maps32: Vec<f32> = act.ratemaps.iter().map(|&x| x as f32).collect();
     geosparse_io::npy::write_f32(&out.join("ratemaps.npy"), &[n, b, b], &maps32)?;
-    let mut grid = score_stack(&act.ratemaps, n, b, b, "ratemaps", out)?;
+    let mut grid = score_stack(&act.ratemaps, n, b, b, o.shuffles, "ratemaps", out)?;
     grid["trajectories"] = json!(act.trajectories);
     grid["time_points"] = json!(act.time_points);
     grid["visited_bins"] = json!(act.visits.iter().filter(|&&c| c > 0).count());
+    grid["min_visits"] = json!(o.min_visits);
+    grid["bins_below_min_visits"] = json!(act.visits.iter().filter(|&&c| c > 0 && c < o.min_visits).count());
+    let visits32: Vec<f32> = act.visits.iter().map(|&c| c as f32).collect();
+    geosparse_io::npy::write_f32(&out.join("visits.npy"), &[b, b], &visits32)?;
     grid["box_size_m"] = json!(nc.box_size);
     let sample32: Vec<f32> = act.sample.iter().map(|&x| x as f32).collect();
     geosparse_io::npy::write_f32(&out.join("activity.npy"), &[act.samples, n], &sample32)?;
@@ -167,7 +180,7 @@ pub fn analyze_run(dir: &Path, o: &RunOptions) -> anyhow::Result<Value> {
         "grid": grid,
         "activity": activity,
         "note": note,
-        "parameters": { "bins": o.bins, "trajectories": o.trajectories, "activity_points": o.activity_points,
+        "parameters": { "bins": o.bins, "trajectories": o.trajectories, "activity_points": o.activity_points, "min_visits": o.min_visits, "shuffles": o.shuffles,
                         "pca": o.topology.pca, "landmarks": o.topology.landmarks, "max_dim": o.topology.maxdim,
                         "permutations": o.graph.permutations, "random_graphs": o.graph.random_graphs },
     });

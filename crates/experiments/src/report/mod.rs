@@ -13,6 +13,7 @@
 //! println!("{}", r.markdown);
 //! ```
 
+pub mod analysis;
 pub mod collect;
 pub mod figures;
 pub mod geometry;
@@ -35,6 +36,8 @@ pub struct ReportOptions {
     pub metric: Option<String>,
     /// Output folder (default: `<first dir>/report`).
     pub out: Option<PathBuf>,
+    /// Run `geosparse analyze` (its defaults) on completed runs that have no analysis yet.
+    pub analyze: bool,
 }
 
 /// Mean, population standard deviation and count.
@@ -299,6 +302,17 @@ pub fn report(dirs: &[PathBuf], opts: &ReportOptions) -> anyhow::Result<Report> 
             }
         }
     }
+    if opts.analyze {
+        for r in &rows {
+            let dir = &runs[r.run].dir;
+            if analysis::Analysed::read(dir).is_none() {
+                eprintln!("analysing {}", dir.display());
+                crate::analyze::run::analyze_run(dir, &crate::analyze::run::RunOptions::default())?;
+            }
+        }
+    }
+    let analysed: Vec<Option<analysis::Analysed>> = runs.iter().map(|r| analysis::Analysed::read(&r.dir)).collect();
+    md.push_str(&analysis::section(&rows, &analysed, &groups, &srows));
     if !failed.is_empty() {
         md.push_str("\n### Runs that did not complete (not in the statistics)\n\n| run | group | status |\n|---|---|---|\n");
         for (d, g, why) in &failed {
@@ -327,6 +341,10 @@ pub fn report(dirs: &[PathBuf], opts: &ReportOptions) -> anyhow::Result<Report> 
         }
     }
     atomic_write(&out.join("geometry.csv"), geo.as_bytes())?;
+    if analysed.iter().any(Option::is_some) {
+        let dirs: Vec<&std::path::Path> = runs.iter().map(|r| r.dir.as_path()).collect();
+        atomic_write(&out.join("analysis.csv"), analysis::csv(&rows, &analysed, &dirs).as_bytes())?;
+    }
     let report = Report { metric, rows, failed, markdown: md, csv, runs };
     figures::write_all(&out, &report, &groups)?;
     Ok(report)
