@@ -14,6 +14,7 @@
 pub mod analyze;
 pub mod bench;
 pub mod config;
+pub mod demo;
 pub mod fuzz;
 pub mod import;
 pub mod memory;

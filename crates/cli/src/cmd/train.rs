@@ -2,15 +2,15 @@
 
 use super::user;
 use geosparse_experiments::config::{ConfigError, RunConfig};
+use geosparse_experiments::demo;
 use geosparse_experiments::run::{self, Options, progress::Mode};
 use std::path::PathBuf;
 
-/// The built-in demo: `configs/navigation-demo.toml`, compiled in.
-pub const DEMO: &str = include_str!("../../../../configs/navigation-demo.toml");
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Config file (TOML). Without it: the built-in navigation demo (about 50 s on 2 cores).
+    /// Config file (TOML). Without it: the built-in navigation demo, three runs side by side
+    /// (torus DoG penalty, its permuted control, no penalty; all pruned to 90 %).
     #[arg(long)]
     config: Option<PathBuf>,
     /// Override a config key, e.g. --set prune.target=0.95 --set penalty.regularizer.space=klein
@@ -61,28 +61,21 @@ fn folder_name(name: &str) -> anyhow::Result<&str> {
     Ok(name)
 }
 
-pub fn run(a: Args, threads: Option<usize>) -> anyhow::Result<()> {
-    let demo = a.config.is_none() && !a.resume;
-    let cfg = match (&a.config, a.resume, &a.out) {
-        (Some(path), _, _) => RunConfig::from_file(path, &a.sets).map_err(config_error)?,
-        (None, true, Some(out)) => RunConfig::from_file(&out.join("config.toml"), &a.sets).map_err(config_error)?,
-        (None, true, None) => return Err(user("--resume needs --out RUNDIR (the run to continue)")),
-        (None, false, _) => {
-            let mut c = RunConfig::from_toml_str(DEMO, &a.sets).map_err(config_error)?;
-            c.name = "navigation-demo".into();
-            c
-        }
-    };
-    let out = match a.out.clone() {
-        Some(o) => o,
-        None if demo => fresh(PathBuf::from("runs/navigation-demo")),
-        None => PathBuf::from("runs").join(folder_name(&cfg.name)?),
-    };
-    if demo {
-        eprintln!("geosparse train: no --config given, running the built-in navigation demo into {}", out.display());
+/// The built-in demo (no --config): three runs side by side, then their comparison.
+fn demo(sets: &[String], opts: Options) -> anyhow::Result<()> {
+    if opts.max_steps.is_some() {
+        return Err(user("--max-steps needs --config (the built-in demo is three runs; pause one with its own config)"));
     }
-    let opts = Options {
-        out: out.clone(),
+    eprintln!("geosparse train: no --config given, running the built-in navigation demo into {}", opts.out.display());
+    let results = demo::run_demo(sets, &opts).map_err(|e| if e.downcast_ref::<run::Refused>().is_some() { user(format!("{e:#}")) } else { e })?;
+    println!("{}", demo::comparison(&results));
+    println!("run folders: {}/{{{}}}; report and figures: {}/report", opts.out.display(), demo::ARMS.map(|a| a.folder).join(","), opts.out.display());
+    Ok(())
+}
+
+pub fn run(a: Args, threads: Option<usize>) -> anyhow::Result<()> {
+    let options = |out: PathBuf| Options {
+        out,
         resume: a.resume,
         force: a.force,
         progress: if a.quiet { Mode::Quiet } else { Mode::Auto },
@@ -90,6 +83,17 @@ pub fn run(a: Args, threads: Option<usize>) -> anyhow::Result<()> {
         plots: !a.no_plots,
         max_steps: a.max_steps,
     };
+    let cfg = match (&a.config, a.resume, &a.out) {
+        (Some(path), _, _) => RunConfig::from_file(path, &a.sets).map_err(config_error)?,
+        (None, true, Some(out)) => RunConfig::from_file(&out.join("config.toml"), &a.sets).map_err(config_error)?,
+        (None, true, None) => return Err(user("--resume needs --out RUNDIR (the run to continue)")),
+        (None, false, _) => return demo(&a.sets, options(a.out.clone().unwrap_or_else(|| fresh(PathBuf::from("runs/navigation-demo"))))),
+    };
+    let out = match a.out.clone() {
+        Some(o) => o,
+        None => PathBuf::from("runs").join(folder_name(&cfg.name)?),
+    };
+    let opts = options(out.clone());
     let result = run::train(&cfg, &opts);
     if let Err(e) = &result
         && let Some(p) = e.downcast_ref::<run::Paused>()
