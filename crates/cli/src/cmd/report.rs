@@ -24,6 +24,10 @@ pub struct Args {
     /// so the report gains its analysis columns (grid cells, activity Betti, wiring, modularity).
     #[arg(long)]
     analyze: bool,
+    /// Also show the metric against this numeric config key, e.g. task.hidden over the sweeps
+    /// of several sizes (a table and metric_vs_x.png).
+    #[arg(long, value_name = "KEY")]
+    x: Option<String>,
 }
 
 pub fn run(a: Args) -> anyhow::Result<()> {
@@ -32,10 +36,10 @@ pub fn run(a: Args) -> anyhow::Result<()> {
             return Err(user(format!("{}: not a folder", d.display())));
         }
     }
-    let opts = ReportOptions { by: a.by, metric: a.metric, out: a.out.clone(), analyze: a.analyze };
+    let opts = ReportOptions { by: a.by, metric: a.metric, out: a.out.clone(), analyze: a.analyze, x: a.x };
     let r = report(&a.dirs, &opts).map_err(|e| {
         let m = format!("{e:#}");
-        if m.starts_with("--metric") || m.starts_with("--by") || m.starts_with("no run folders") || e.downcast_ref::<geosparse_experiments::run::Refused>().is_some() { user(m) } else { e }
+        if m.starts_with("--metric") || m.starts_with("--by") || m.starts_with("--x") || m.starts_with("no run folders") || e.downcast_ref::<geosparse_experiments::run::Refused>().is_some() { user(m) } else { e }
     })?;
     println!("{}", r.markdown);
     let out = a.out.unwrap_or_else(|| a.dirs[0].join("report"));

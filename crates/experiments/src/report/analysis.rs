@@ -100,7 +100,7 @@ mod tests {
     use serde_json::json;
 
     fn row(group: &str, run: usize) -> Row {
-        Row { group: group.into(), sparsity: "90 %".into(), sparsity_value: 0.9, value: 1.0, run, geometry: None }
+        Row { group: group.into(), sparsity: "90 %".into(), sparsity_value: 0.9, value: 1.0, run, geometry: None, x: f64::NAN }
     }
 
     #[test]

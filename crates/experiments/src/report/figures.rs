@@ -130,6 +130,28 @@ pub(crate) fn sparsity_series(rows: &[super::Row], groups: &[String]) -> Series 
     out
 }
 
+/// An x tick of a log₂ axis as the value: 8 → "256".
+fn pow2(x: &f64) -> String {
+    format!("{}", 2f64.powf(*x).round())
+}
+
+/// `metric_vs_x.png`/`.svg`: the metric against the `--x` key per group, with error bars.
+pub fn write_x(dir: &Path, r: &Report, groups: &[String], key: &str) -> anyhow::Result<()> {
+    let log = super::axis::log_axis(&super::axis::xs(&r.rows));
+    let series = super::axis::series(&r.rows, groups, log);
+    let xdesc = if log { format!("{key} (log₂ scale)") } else { key.to_string() };
+    let chart = Chart {
+        stem: "metric_vs_x",
+        title: format!("{} against {key} (mean ± std over seeds)", r.metric),
+        xdesc: &xdesc,
+        ydesc: &r.metric,
+        bars: true,
+        xlim: None,
+        xfmt: if log { Some(pow2) } else { None },
+    };
+    both(dir, &chart, &series)
+}
+
 pub fn write_all(dir: &Path, r: &Report, groups: &[String]) -> anyhow::Result<()> {
     let grouped = by_group(&r.rows);
     // 1. metric against sparsity, on a log axis of the kept fraction (90 % → 10 %, 99 % → 1 %)

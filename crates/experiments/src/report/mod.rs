@@ -14,6 +14,7 @@
 //! ```
 
 pub mod analysis;
+pub mod axis;
 pub mod collect;
 pub mod figures;
 pub mod geometry;
@@ -38,6 +39,8 @@ pub struct ReportOptions {
     pub out: Option<PathBuf>,
     /// Run `geosparse analyze` (its defaults) on completed runs that have no analysis yet.
     pub analyze: bool,
+    /// Also show the metric against this numeric config key (e.g. `task.hidden`).
+    pub x: Option<String>,
 }
 
 /// Mean, population standard deviation and count.
@@ -78,6 +81,8 @@ pub struct Row {
     pub value: f64,
     pub run: usize,
     pub geometry: Option<GeometryScore>,
+    /// The `--x` key's value (NaN without `--x`).
+    pub x: f64,
 }
 
 /// The report's content (also written to files).
@@ -245,6 +250,10 @@ pub fn report(dirs: &[PathBuf], opts: &ReportOptions) -> anyhow::Result<Report> 
         anyhow::bail!("no run folders (with summary.json) under {}", dirs.iter().map(|d| d.display().to_string()).collect::<Vec<_>>().join(", "));
     }
     check_by(&runs, &opts.by)?;
+    let xvals = match &opts.x {
+        Some(key) => axis::values(&runs, key)?,
+        None => vec![f64::NAN; runs.len()],
+    };
     let primary = runs[0].summary.primary_metric.clone();
     let metric = opts.metric.clone().unwrap_or_else(|| format!("val_{primary}"));
     let mut rows = Vec::new();
@@ -261,7 +270,7 @@ pub fn report(dirs: &[PathBuf], opts: &ReportOptions) -> anyhow::Result<Report> 
         };
         let (sparsity, sparsity_value) = sparsity_row(r);
         let geometry = r.config.as_ref().and_then(|c| geometry::score(&r.dir, c, geometry::scored_param(&r.summary), 0).ok());
-        rows.push(Row { group, sparsity, sparsity_value, value, run: i, geometry });
+        rows.push(Row { group, sparsity, sparsity_value, value, run: i, geometry, x: xvals[i] });
     }
     let mut groups: Vec<String> = Vec::new();
     for r in &rows {
@@ -281,6 +290,9 @@ pub fn report(dirs: &[PathBuf], opts: &ReportOptions) -> anyhow::Result<Report> 
     let mut md = format!("### {metric}: mean ± population std over seeds (n runs)\n\n| sparsity | {} |\n|---|{}\n", groups.join(" | "), "---|".repeat(groups.len()));
     for (s, _) in &srows {
         md.push_str(&format!("| {s} | {} |\n", groups.iter().map(|g| stat(g, s).cell()).collect::<Vec<_>>().join(" | ")));
+    }
+    if let Some(key) = &opts.x {
+        md.push_str(&axis::table(&rows, &groups, key, &metric));
     }
     let geo_groups: Vec<&String> = groups.iter().filter(|g| rows.iter().any(|r| &r.group == *g && r.geometry.is_some())).collect();
     if !geo_groups.is_empty() {
@@ -347,6 +359,9 @@ pub fn report(dirs: &[PathBuf], opts: &ReportOptions) -> anyhow::Result<Report> 
     }
     let report = Report { metric, rows, failed, markdown: md, csv, runs };
     figures::write_all(&out, &report, &groups)?;
+    if let Some(key) = &opts.x {
+        figures::write_x(&out, &report, &groups, key)?;
+    }
     Ok(report)
 }
 
@@ -374,7 +389,7 @@ mod tests {
     use super::*;
 
     fn row(group: &str, s: f64, value: f64) -> Row {
-        Row { group: group.into(), sparsity: percent(s), sparsity_value: s, value, run: 0, geometry: None }
+        Row { group: group.into(), sparsity: percent(s), sparsity_value: s, value, run: 0, geometry: None, x: f64::NAN }
     }
 
     #[test]
