@@ -192,7 +192,7 @@ fn report_statistics_on_hand_made_runs_list_the_failed_one() {
     // --x: the metric against a config key (here the seed: alpha 10 / 14, beta 3 at seed 0)
     ok(&geosparse(&["report", root.to_str().unwrap(), "--out", out.to_str().unwrap(), "--metric", "val_error", "--x", "seed"]));
     let md = std::fs::read_to_string(out.join("report.md")).unwrap();
-    assert!(md.contains("against seed") && md.contains("| 0 | 10.00 ± 0.00 (n=1) | 3.00 ± 0.00 (n=1) |") && md.contains("| 1 | 14.00 ± 0.00 (n=1) | — |"), "{md}");
+    assert!(md.contains("against seed") && md.contains("| 0 | 50 % | 10.00 ± 0.00 (n=1) | 3.00 ± 0.00 (n=1) |") && md.contains("| 1 | 50 % | 14.00 ± 0.00 (n=1) | — |") && !md.contains("| 50 % | 12.00"), "{md}");
     assert!(out.join("metric_vs_x.png").is_file() && out.join("metric_vs_x.svg").is_file());
     let o = geosparse(&["report", root.to_str().unwrap(), "--out", out.to_str().unwrap(), "--x", "name"]);
     assert_eq!(o.status.code(), Some(2), "{}", String::from_utf8_lossy(&o.stderr));

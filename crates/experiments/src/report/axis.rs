@@ -1,6 +1,7 @@
 //! `geosparse report --x KEY`: the metric against a numeric config key (e.g. `task.hidden` over
-//! the scaling sweeps of several sizes), per group, as a table (rows = the key's values,
-//! columns = groups, mean ± population std over seeds) and a figure with error bars
+//! the scaling sweeps of several sizes), per group, as a table (rows = the key's values × the
+//! sparsity rows, columns = groups, mean ± population std over seeds; it replaces the pooled
+//! sparsity table) and a figure with error bars
 //! (`metric_vs_x.png`/`.svg`; a log₂ axis when the values are positive and span a factor ≥ 4).
 //!
 //! ```no_run
@@ -38,12 +39,19 @@ pub fn log_axis(xs: &[f64]) -> bool {
     xs.first().is_some_and(|&a| a > 0.0) && xs.last().zip(xs.first()).is_some_and(|(b, a)| b / a >= 4.0)
 }
 
-/// Markdown: rows = the key's values, columns = groups.
-pub fn table(rows: &[Row], groups: &[String], key: &str, metric: &str) -> String {
-    let mut md = format!("\n### {metric} against {key}: mean ± population std over seeds (n runs)\n\n| {key} | {} |\n|---|{}\n", groups.join(" | "), "---|".repeat(groups.len()));
+/// Markdown: rows = the key's values × the sparsity rows, columns = groups (this table replaces
+/// the report's sparsity table, which would pool the key's values).
+pub fn table(rows: &[Row], groups: &[String], key: &str, metric: &str, sparsities: &[(String, f64)]) -> String {
+    let mut md = format!("### {metric} against {key}: mean ± population std over seeds (n runs)\n\n| {key} | sparsity | {} |\n|---|---|{}\n", groups.join(" | "), "---|".repeat(groups.len()));
     for x in xs(rows) {
-        let cells: Vec<String> = groups.iter().map(|g| Stat::of(&rows.iter().filter(|r| &r.group == g && r.x == x).map(|r| r.value).collect::<Vec<_>>()).cell()).collect();
-        md.push_str(&format!("| {x} | {} |\n", cells.join(" | ")));
+        for (s, _) in sparsities {
+            let at = |g: &String| rows.iter().filter(|r| &r.group == g && r.x == x && &r.sparsity == s).map(|r| r.value).collect::<Vec<_>>();
+            if groups.iter().all(|g| at(g).is_empty()) {
+                continue;
+            }
+            let cells: Vec<String> = groups.iter().map(|g| Stat::of(&at(g)).cell()).collect();
+            md.push_str(&format!("| {x} | {s} | {} |\n", cells.join(" | ")));
+        }
     }
     md
 }
@@ -81,9 +89,9 @@ mod tests {
     fn groups_are_summarised_at_each_value_of_the_key() {
         let rows = vec![row("torus", 256.0, 12.0), row("torus", 256.0, 14.0), row("torus", 512.0, 8.0), row("none", 256.0, 28.0), row("none", 1024.0, 9.0)];
         let groups = vec!["torus".to_string(), "none".to_string()];
-        let md = table(&rows, &groups, "task.hidden", "test_error_cm");
-        assert!(md.contains("| 256 | 13.00 ± 1.00 (n=2) | 28.00 ± 0.00 (n=1) |"), "{md}");
-        assert!(md.contains("| 512 | 8.00 ± 0.00 (n=1) | — |"), "{md}");
+        let md = table(&rows, &groups, "task.hidden", "test_error_cm", &[("90 %".into(), 0.9), ("99 %".into(), 0.99)]);
+        assert!(md.contains("| 256 | 90 % | 13.00 ± 1.00 (n=2) | 28.00 ± 0.00 (n=1) |"), "{md}");
+        assert!(md.contains("| 512 | 90 % | 8.00 ± 0.00 (n=1) | — |") && !md.contains("99 %"), "{md}");
         assert!(log_axis(&xs(&rows)) && !log_axis(&[0.0, 0.01]) && !log_axis(&[1.0, 2.0]));
         let s = series(&rows, &groups, true);
         assert_eq!(s[0].1, vec![(8.0, 13.0, 1.0), (9.0, 8.0, 0.0)]);

@@ -287,13 +287,16 @@ pub fn report(dirs: &[PathBuf], opts: &ReportOptions) -> anyhow::Result<Report> 
     srows.sort_by(|a, b| a.1.total_cmp(&b.1));
     let stat = |g: &str, s: &str| Stat::of(&rows.iter().filter(|r| r.group == g && r.sparsity == s).map(|r| r.value).collect::<Vec<_>>());
     // Markdown: rows = sparsity, columns = groups
-    let mut md = format!("### {metric}: mean ± population std over seeds (n runs)\n\n| sparsity | {} |\n|---|{}\n", groups.join(" | "), "---|".repeat(groups.len()));
-    for (s, _) in &srows {
-        md.push_str(&format!("| {s} | {} |\n", groups.iter().map(|g| stat(g, s).cell()).collect::<Vec<_>>().join(" | ")));
-    }
-    if let Some(key) = &opts.x {
-        md.push_str(&axis::table(&rows, &groups, key, &metric));
-    }
+    let mut md = match &opts.x {
+        Some(key) => axis::table(&rows, &groups, key, &metric, &srows),
+        None => {
+            let mut md = format!("### {metric}: mean ± population std over seeds (n runs)\n\n| sparsity | {} |\n|---|{}\n", groups.join(" | "), "---|".repeat(groups.len()));
+            for (s, _) in &srows {
+                md.push_str(&format!("| {s} | {} |\n", groups.iter().map(|g| stat(g, s).cell()).collect::<Vec<_>>().join(" | ")));
+            }
+            md
+        }
+    };
     let geo_groups: Vec<&String> = groups.iter().filter(|g| rows.iter().any(|r| &r.group == *g && r.geometry.is_some())).collect();
     if !geo_groups.is_empty() {
         md.push_str("\n### Geometry recovery (surviving W_hh of layer 0): Spearman ρ(\\|W\\|, d) and cheap-band enrichment\n\n| group | sparsity | ρ(\\|W\\|, d) | share of survivors with R < 10 | share of all pairs with R < 10 | enrichment |\n|---|---|---|---|---|---|\n");
