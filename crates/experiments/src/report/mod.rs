@@ -298,7 +298,12 @@ pub fn report(dirs: &[PathBuf], opts: &ReportOptions) -> anyhow::Result<Report> 
         }
     };
     let geo_groups: Vec<&String> = groups.iter().filter(|g| rows.iter().any(|r| &r.group == *g && r.geometry.is_some())).collect();
-    if !geo_groups.is_empty() {
+    // with --x the groups span the key's values: per-run tables would pool them
+    let pooled = opts.x.is_some();
+    if pooled {
+        md.push_str("\nThe geometry and analysis tables are per value of the key: run `geosparse report` on each value's runs (geometry.csv and analysis.csv list every run).\n");
+    }
+    if !geo_groups.is_empty() && !pooled {
         md.push_str("\n### Geometry recovery (surviving W_hh of layer 0): Spearman ρ(\\|W\\|, d) and cheap-band enrichment\n\n| group | sparsity | ρ(\\|W\\|, d) | share of survivors with R < 10 | share of all pairs with R < 10 | enrichment |\n|---|---|---|---|---|---|\n");
         for g in &geo_groups {
             for (s, _) in &srows {
@@ -327,7 +332,9 @@ pub fn report(dirs: &[PathBuf], opts: &ReportOptions) -> anyhow::Result<Report> 
         }
     }
     let analysed: Vec<Option<analysis::Analysed>> = runs.iter().map(|r| analysis::Analysed::read(&r.dir)).collect();
-    md.push_str(&analysis::section(&rows, &analysed, &groups, &srows));
+    if !pooled {
+        md.push_str(&analysis::section(&rows, &analysed, &groups, &srows));
+    }
     if !failed.is_empty() {
         md.push_str("\n### Runs that did not complete (not in the statistics)\n\n| run | group | status |\n|---|---|---|\n");
         for (d, g, why) in &failed {
