@@ -15,6 +15,7 @@
 
 pub mod analysis;
 pub mod axis;
+pub mod breaking;
 pub mod collect;
 pub mod figures;
 pub mod geometry;
@@ -300,6 +301,9 @@ pub fn report(dirs: &[PathBuf], opts: &ReportOptions) -> anyhow::Result<Report> 
     let geo_groups: Vec<&String> = groups.iter().filter(|g| rows.iter().any(|r| &r.group == *g && r.geometry.is_some())).collect();
     // with --x the groups span the key's values: per-run tables would pool them
     let pooled = opts.x.is_some();
+    if !pooled {
+        md.push_str(&breaking::section(&rows, &groups, &srows, &metric, breaking::FACTOR));
+    }
     if pooled {
         md.push_str("\nThe geometry and analysis tables are per value of the key: run `geosparse report` on each value's runs (geometry.csv and analysis.csv list every run).\n");
     }
