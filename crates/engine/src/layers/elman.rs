@@ -12,7 +12,7 @@
 //! assert!(c.output().iter().all(|&h| h >= 0.0));
 //! ```
 
-use super::rnn::{Activation, LayerCache, RnnLayer};
+use super::layer::{Activation, LayerCache, RnnLayer};
 use crate::ops::{self, tanh};
 
 /// x (T, B, I), h0 (B, H) → cache with hs (T+1, B, H).

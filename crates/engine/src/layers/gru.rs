@@ -11,7 +11,7 @@
 //! assert_eq!(c.output().len(), 6);
 //! ```
 
-use super::rnn::{LayerCache, RnnLayer};
+use super::layer::{LayerCache, RnnLayer};
 use crate::ops::{self, sigmoid, tanh};
 
 /// x (T, B, I), h0 (B, H) → cache with gates r, z, n (T, B, 3H), ghn (T, B, H), hs.

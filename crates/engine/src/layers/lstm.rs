@@ -11,7 +11,7 @@
 //! assert!(c.output().iter().all(|&h| h.abs() < 1.0));
 //! ```
 
-use super::rnn::{LayerCache, RnnLayer};
+use super::layer::{LayerCache, RnnLayer};
 use crate::ops::{self, sigmoid, tanh};
 
 /// x (T, B, I), h0, c0 (B, H) → cache with gates (T, B, 4H) activated, hs and cs (T+1, B, H).

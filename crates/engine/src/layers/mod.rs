@@ -4,6 +4,7 @@ pub mod dropout;
 pub mod elman;
 pub mod embedding;
 pub mod gru;
+pub mod layer;
 pub mod linear;
 pub mod lstm;
 pub mod rnn;
