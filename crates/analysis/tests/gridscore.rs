@@ -139,7 +139,7 @@ fn population(kind: &str, count: usize, seed: u64) -> Vec<Vec<f64>> {
     (0..count)
         .map(|_| {
             let (noise, sigma) = (r.random_range(0.0..0.3), r.random_range(0.7..2.0));
-            let mut centre = |r: &mut rand_chacha::ChaCha8Rng| (r.random_range(0.0..19.0), r.random_range(0.0..19.0));
+            let centre = |r: &mut rand_chacha::ChaCha8Rng| (r.random_range(0.0..19.0), r.random_range(0.0..19.0));
             match kind {
                 "single" => { let c = [centre(&mut r)]; fields(&mut r, &c, sigma, noise) }
                 "random" => { let k = r.random_range(2..5); let c: Vec<_> = (0..k).map(|_| centre(&mut r)).collect(); fields(&mut r, &c, sigma, noise) }
