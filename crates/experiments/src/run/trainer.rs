@@ -16,6 +16,7 @@ use geosparse_engine::optim::{EpochDecay, Optimizer, PlateauDecay, clip_coef, gr
 use geosparse_engine::param::{Param, ParamKind};
 use geosparse_engine::regularize::Regularization;
 use geosparse_prune::magnitude::prune;
+use geosparse_prune::schedule::Schedule;
 use geosparse_prune::report::Sparsity;
 use geosparse_tasks::task::{Eval, Split, Task};
 use std::path::Path;
@@ -102,14 +103,121 @@ impl PhaseRun<'_> {
         Ok(e)
     }
 
+    /// The epoch's penalty terms: a λ schedule scales the base terms (None: use them as they are).
+    fn epoch_terms(&self, lambda_factor: f64) -> Result<Option<Regularization>, Stop> {
+        if self.cfg.penalty.schedule.is_constant() {
+            return Ok(None);
+        }
+        self.reg.scaled(lambda_factor).map(Some).map_err(|m| Stop::Error(anyhow::anyhow!(m)))
+    }
+
+    /// One optimizer step at `global`: prune on schedule, forward and backward, the penalty,
+    /// gradient masking and clipping, the update. Returns (loss, penalty).
+    fn step(&mut self, reg: &Regularization, schedule: &Schedule, epoch: usize, global: u64) -> Result<(f64, f64), Stop> {
+        let (phase, s) = (self.state.phase, self.state.step_in_epoch);
+        if self.prunes
+            && let Some(f) = schedule.at(epoch, s, global, self.cfg.train.epochs)
+        {
+            let mut ps = select(self.task, self.prunable);
+            prune(&mut ps, f, schedule.scope);
+        }
+        if !self.cfg.train.compat_accumulate_grads {
+            self.task.params_mut().into_iter().for_each(Param::zero_grad);
+        }
+        self.task.prepare_sparse(self.cfg.train.sparse_below);
+        let loss = self.task.train_step(global);
+        let pen = reg.apply(self.task.params_mut(), true).map_err(|m| Stop::Error(anyhow::anyhow!(m)))?;
+        if !loss.is_finite() || !pen.is_finite() {
+            return Err(Stop::Diverged(format!("{} epoch {epoch} step {global}: loss {loss}, penalty {pen}", phase.name())));
+        }
+        self.task.params_mut().into_iter().for_each(|p| p.mask_grad());
+        let coef = if self.cfg.train.clip > 0.0 {
+            let n = grad_norm(self.task.params().into_iter());
+            if !n.is_finite() {
+                return Err(Stop::Diverged(format!("{} epoch {epoch} step {global}: gradient norm {n}", phase.name())));
+            }
+            clip_coef(n, self.cfg.train.clip)
+        } else {
+            1.0
+        };
+        self.opt.step_scaled(self.task.params_mut(), coef);
+        Ok((loss, pen))
+    }
+
+    /// Within an epoch: a checkpoint every `checkpoint_every` steps, and the `max_steps` pause.
+    fn mid_epoch_saves(&mut self, global: u64, started: Instant) -> Result<(), Stop> {
+        if self.state.step_in_epoch >= self.task.steps_per_epoch() {
+            return Ok(()); // the epoch's end checkpoints
+        }
+        let every = self.cfg.train.checkpoint_every;
+        if every > 0 && (global + 1).is_multiple_of(every) {
+            self.save_checkpoint(started)?;
+        }
+        let done = self.steps_before + global + 1;
+        if self.max_steps.is_some_and(|m| done >= m) {
+            self.save_checkpoint(started)?;
+            return Err(Stop::Paused(done));
+        }
+        Ok(())
+    }
+
+    /// The end of an epoch: evaluate, log, maybe lower the learning rate, checkpoint.
+    fn end_epoch(&mut self, reg: &Regularization, lambda_factor: f64, started: Instant) -> Result<Eval, Stop> {
+        let (phase, epoch, spe) = (self.state.phase, self.state.epoch, self.task.steps_per_epoch());
+        let val = self.eval_with_penalty(Split::Valid, reg)?;
+        if !val.loss.is_finite() {
+            return Err(Stop::Diverged(format!("{} epoch {epoch}: validation loss {}", phase.name(), val.loss)));
+        }
+        let sp = Sparsity::of(&self.task.params().into_iter().filter(|p| self.prunable.contains(&p.name)).collect::<Vec<_>>());
+        let n = self.state.loss_count.max(1) as f64;
+        let wall = self.state.wall_s + started.elapsed().as_secs_f64();
+        let rec = Record {
+            phase: phase.name().into(),
+            epoch,
+            step: (epoch as u64 + 1) * spe,
+            lr: self.opt.lr,
+            train_loss: self.state.loss_sum / n,
+            penalty: self.state.penalty_sum / n,
+            lambda_factor,
+            sparsity: sp.overall,
+            sparsity_per_tensor: sp.per_tensor,
+            val_loss: val.loss,
+            val: val.metrics.clone(),
+            wall_s: wall,
+        };
+        self.metrics.append(&rec)?;
+        let primary = self.task.primary_metric();
+        self.progress.line(&format!(
+            "{} epoch {}/{}: loss {:.4}, penalty {:.4}, sparsity {:.3}, val loss {:.4}, val {primary} {:.4} ({:.0} s)",
+            phase.name(),
+            epoch + 1,
+            self.epochs,
+            rec.train_loss,
+            rec.penalty,
+            rec.sparsity,
+            rec.val_loss,
+            val.metrics.get(primary).copied().unwrap_or(f64::NAN),
+            wall
+        ));
+        if self.cfg.train.plateau_divisor > 0.0 {
+            let mut plateau = PlateauDecay { factor: self.cfg.train.plateau_divisor, best: self.state.best_val_loss };
+            self.opt.lr = plateau.observe(val.loss, self.opt.lr);
+            self.state.best_val_loss = plateau.best;
+        }
+        self.state.epoch += 1;
+        self.state.step_in_epoch = 0;
+        self.state.loss_sum = 0.0;
+        self.state.penalty_sum = 0.0;
+        self.state.loss_count = 0;
+        self.save_checkpoint(started)?;
+        Ok(val)
+    }
+
     /// Runs the phase from `state` to its end. Returns the last epoch's validation result.
     pub fn run(&mut self) -> Result<Option<Eval>, Stop> {
         let started = Instant::now();
         let spe = self.task.steps_per_epoch();
-        let main_epochs = self.cfg.train.epochs;
-        let schedule = self.cfg.prune.resolved(main_epochs, spe);
-        let phase = self.state.phase;
-        let mut plateau = PlateauDecay { factor: self.cfg.train.plateau_divisor, best: self.state.best_val_loss };
+        let schedule = self.cfg.prune.resolved(self.cfg.train.epochs, spe);
         self.opt.lr = self.state.lr;
         if !self.state.carried.is_empty() {
             self.task.set_carried_state(std::mem::take(&mut self.state.carried));
@@ -120,106 +228,25 @@ impl PhaseRun<'_> {
             if self.state.step_in_epoch == 0 {
                 self.task.begin_epoch(epoch);
             }
-            // the epoch's λ (a schedule scales the base terms; without one they are used as they are)
             let lambda_factor = self.cfg.penalty.schedule.factor(epoch, self.epochs);
-            let scaled = if self.cfg.penalty.schedule.is_constant() { None } else { Some(self.reg.scaled(lambda_factor).map_err(|m| Stop::Error(anyhow::anyhow!(m)))?) };
+            let scaled = self.epoch_terms(lambda_factor)?;
             let reg: &Regularization = scaled.as_ref().unwrap_or(self.reg);
             if self.cfg.train.lr_decay < 1.0 {
                 let decay = EpochDecay { after: self.cfg.train.lr_decay_after, factor: self.cfg.train.lr_decay };
                 self.opt.lr = decay.lr(self.cfg.train.optimizer.lr(), epoch);
             }
-            self.progress.prefix(format!("{} epoch {}/{}", phase.name(), epoch + 1, self.epochs));
+            self.progress.prefix(format!("{} epoch {}/{}", self.state.phase.name(), epoch + 1, self.epochs));
             while self.state.step_in_epoch < spe {
-                let s = self.state.step_in_epoch;
-                let global = epoch as u64 * spe + s;
-                if self.prunes
-                    && let Some(f) = schedule.at(epoch, s, global, main_epochs)
-                {
-                    let mut ps = select(self.task, self.prunable);
-                    prune(&mut ps, f, schedule.scope);
-                }
-                if !self.cfg.train.compat_accumulate_grads {
-                    self.task.params_mut().into_iter().for_each(Param::zero_grad);
-                }
-                self.task.prepare_sparse(self.cfg.train.sparse_below);
-                let loss = self.task.train_step(global);
-                let pen = reg.apply(self.task.params_mut(), true).map_err(|m| Stop::Error(anyhow::anyhow!(m)))?;
-                if !loss.is_finite() || !pen.is_finite() {
-                    return Err(Stop::Diverged(format!("{} epoch {epoch} step {global}: loss {loss}, penalty {pen}", phase.name())));
-                }
-                self.task.params_mut().into_iter().for_each(|p| p.mask_grad());
-                let coef = if self.cfg.train.clip > 0.0 {
-                    let n = grad_norm(self.task.params().into_iter());
-                    if !n.is_finite() {
-                        return Err(Stop::Diverged(format!("{} epoch {epoch} step {global}: gradient norm {n}", phase.name())));
-                    }
-                    clip_coef(n, self.cfg.train.clip)
-                } else {
-                    1.0
-                };
-                self.opt.step_scaled(self.task.params_mut(), coef);
+                let global = epoch as u64 * spe + self.state.step_in_epoch;
+                let (loss, pen) = self.step(reg, &schedule, epoch, global)?;
                 self.state.loss_sum += loss;
                 self.state.penalty_sum += pen;
                 self.state.loss_count += 1;
                 self.state.step_in_epoch += 1;
                 self.progress.step(global + 1, loss);
-                let every = self.cfg.train.checkpoint_every;
-                if every > 0 && (global + 1).is_multiple_of(every) && self.state.step_in_epoch < spe {
-                    self.save_checkpoint(started)?;
-                }
-                let done = self.steps_before + global + 1;
-                if self.max_steps.is_some_and(|m| done >= m) && self.state.step_in_epoch < spe {
-                    self.save_checkpoint(started)?;
-                    return Err(Stop::Paused(done));
-                }
+                self.mid_epoch_saves(global, started)?;
             }
-            // end of epoch: evaluate, log, maybe lower the learning rate, checkpoint
-            let val = self.eval_with_penalty(Split::Valid, reg)?;
-            if !val.loss.is_finite() {
-                return Err(Stop::Diverged(format!("{} epoch {epoch}: validation loss {}", phase.name(), val.loss)));
-            }
-            let sp = Sparsity::of(&self.task.params().into_iter().filter(|p| self.prunable.contains(&p.name)).collect::<Vec<_>>());
-            let n = self.state.loss_count.max(1) as f64;
-            let wall = self.state.wall_s + started.elapsed().as_secs_f64();
-            let rec = Record {
-                phase: phase.name().into(),
-                epoch,
-                step: (epoch as u64 + 1) * spe,
-                lr: self.opt.lr,
-                train_loss: self.state.loss_sum / n,
-                penalty: self.state.penalty_sum / n,
-                lambda_factor,
-                sparsity: sp.overall,
-                sparsity_per_tensor: sp.per_tensor,
-                val_loss: val.loss,
-                val: val.metrics.clone(),
-                wall_s: wall,
-            };
-            self.metrics.append(&rec)?;
-            let primary = self.task.primary_metric();
-            self.progress.line(&format!(
-                "{} epoch {}/{}: loss {:.4}, penalty {:.4}, sparsity {:.3}, val loss {:.4}, val {primary} {:.4} ({:.0} s)",
-                phase.name(),
-                epoch + 1,
-                self.epochs,
-                rec.train_loss,
-                rec.penalty,
-                rec.sparsity,
-                rec.val_loss,
-                val.metrics.get(primary).copied().unwrap_or(f64::NAN),
-                wall
-            ));
-            if self.cfg.train.plateau_divisor > 0.0 {
-                self.opt.lr = plateau.observe(val.loss, self.opt.lr);
-                self.state.best_val_loss = plateau.best;
-            }
-            self.state.epoch += 1;
-            self.state.step_in_epoch = 0;
-            self.state.loss_sum = 0.0;
-            self.state.penalty_sum = 0.0;
-            self.state.loss_count = 0;
-            self.save_checkpoint(started)?;
-            last = Some(val);
+            last = Some(self.end_epoch(reg, lambda_factor, started)?);
             let done = self.steps_before + self.state.epoch as u64 * spe;
             if self.max_steps.is_some_and(|m| done >= m) && self.state.epoch < self.epochs {
                 return Err(Stop::Paused(done));
