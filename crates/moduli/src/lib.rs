@@ -27,6 +27,7 @@ pub mod regularizer;
 pub mod seed;
 pub mod space;
 pub mod spec;
+pub mod swap;
 
 pub use error::ModuliError;
 pub use inhibitor::Inhibitor;
