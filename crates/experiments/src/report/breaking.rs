@@ -62,11 +62,7 @@ pub fn section(rows: &[Row], groups: &[String], sparsities: &[(String, f64)], me
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn row(group: &str, s: f64, value: f64) -> Row {
-        let label = if s == 0.0 { "dense".to_string() } else { format!("{} %", 100.0 * s) };
-        Row { group: group.into(), sparsity: label, sparsity_value: s, value, run: 0, geometry: None, x: f64::NAN }
-    }
+    use crate::report::tests::row;
 
     #[test]
     fn each_group_breaks_at_its_first_target_above_the_limit() {

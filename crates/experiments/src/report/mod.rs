@@ -399,11 +399,13 @@ pub fn by_group(rows: &[Row]) -> BTreeMap<String, Vec<&Row>> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn row(group: &str, s: f64, value: f64) -> Row {
-        Row { group: group.into(), sparsity: percent(s), sparsity_value: s, value, run: 0, geometry: None, x: f64::NAN }
+    /// A completed run's row for the tests: `s` = 0 is dense.
+    pub(crate) fn row(group: &str, s: f64, value: f64) -> Row {
+        let sparsity = if s == 0.0 { "dense".to_string() } else { percent(s) };
+        Row { group: group.into(), sparsity, sparsity_value: s, value, run: 0, geometry: None, x: f64::NAN }
     }
 
     #[test]
