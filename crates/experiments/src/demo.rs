@@ -1,8 +1,8 @@
 //! The built-in demo of `geosparse train` (no arguments): the method's effect side by side.
 //!
 //! Three runs of `configs/navigation-demo.toml` (compiled in), each pruned to 90 % per weight
-//! matrix: the inverted-DoG penalty on the torus, **the same penalty with its rows and columns
-//! permuted** (the geometry scrambled, the strength of each price kept), and no penalty. The
+//! matrix: the inverted-DoG penalty on the torus, **the same penalty with its N² prices shuffled
+//! over the pairs** (the geometry scrambled, the strength of each price kept), and no penalty. The
 //! scaling study (issue 15, docs/results/navigation-scaling) found at this size that the penalty
 //! more than halves the pruned net's error and that the permuted control does as well as the
 //! torus — the comparison this demo shows in minutes. At the end it prints the three errors
