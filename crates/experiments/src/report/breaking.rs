@@ -53,7 +53,7 @@ pub fn section(rows: &[Row], groups: &[String], sparsities: &[(String, f64)], me
             continue;
         }
         let (broke, last) = breaking(rows, g, sparsities, limit);
-        let (at, mean) = broke.map_or(("not within the targets".to_string(), "—".to_string()), |(s, m)| (s, format!("{m:.3}")));
+        let (at, mean) = broke.map_or(("none up to its last target".to_string(), "—".to_string()), |(s, m)| (s, format!("{m:.3}")));
         md.push_str(&format!("| {g} | {at} | {mean} | {} |\n", last.unwrap_or_else(|| "—".into())));
     }
     md
@@ -83,7 +83,7 @@ mod tests {
         assert!(md.contains("2 × 9.000 = 18.000") && md.contains("2 run(s)"), "{md}");
         assert!(md.contains("| torus | 99 % | 30.000 | 95 % |"), "{md}");
         assert!(md.contains("| none | 90 % | 28.000 | — |"), "{md}");
-        assert!(md.contains("| l1 | not within the targets | — | 90 % |"), "{md}");
+        assert!(md.contains("| l1 | none up to its last target | — | 90 % |"), "{md}");
         assert!(!md.contains("| dense |"), "{md}");
         // not for higher-is-better metrics, nor without dense runs or with one target
         assert_eq!(section(&rows, &groups, &sp, "val_accuracy", 2.0), "");
