@@ -20,6 +20,7 @@
 //! ```
 
 pub mod controls;
+pub mod dynamic;
 pub mod magnitude;
 pub mod report;
 pub mod schedule;
