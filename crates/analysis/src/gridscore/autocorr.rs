@@ -76,7 +76,8 @@ pub fn autocorrelogram_with(map: &[f64], h: usize, w: usize, norm: Normalisation
     check_map(map, h, w)?;
     let (sh, sw) = (2 * h - 1, 2 * w - 1);
     let mut sac = vec![f64::NAN; sh * sw];
-    let moments = map_moments(map);
+    // the whole map's moments, needed by the global normalisation only
+    let moments = if norm == Normalisation::Global { map_moments(map) } else { None };
     for dy in -(h as isize - 1)..h as isize {
         for dx in -(w as isize - 1)..w as isize {
             let at = (dy + h as isize - 1) as usize * sw + (dx + w as isize - 1) as usize;

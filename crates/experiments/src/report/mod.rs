@@ -326,16 +326,17 @@ pub fn report(dirs: &[PathBuf], opts: &ReportOptions) -> anyhow::Result<Report> 
             }
         }
     }
+    let mut analysed: Vec<Option<analysis::Analysed>> = runs.iter().map(|r| analysis::Analysed::read(&r.dir)).collect();
     if opts.analyze {
         for r in &rows {
-            let dir = &runs[r.run].dir;
-            if analysis::Analysed::read(dir).is_none() {
+            if analysed[r.run].is_none() {
+                let dir = &runs[r.run].dir;
                 eprintln!("analysing {}", dir.display());
-                crate::analyze::run::analyze_run(dir, &crate::analyze::run::RunOptions::default())?;
+                let v = crate::analyze::run::analyze_run(dir, &crate::analyze::run::RunOptions::default())?;
+                analysed[r.run] = Some(analysis::Analysed::from_json(&v));
             }
         }
     }
-    let analysed: Vec<Option<analysis::Analysed>> = runs.iter().map(|r| analysis::Analysed::read(&r.dir)).collect();
     if !pooled {
         md.push_str(&analysis::section(&rows, &analysed, &groups, &srows));
     }
