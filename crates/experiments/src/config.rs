@@ -223,6 +223,9 @@ impl RunConfig {
         if let Ok(full) = cfg.penalty.regularizer.with_defaults() {
             cfg.penalty.regularizer = full;
         }
+        if cfg.prune.kind == geosparse_prune::schedule::Kind::Dynamic {
+            cfg.prune.dynamic = cfg.prune.dynamic_config(); // the defaults, written out
+        }
         // every default explicit in the saved config: an LM's embed = 0 means the hidden size
         if let TaskConfig::Lm(c) = &mut cfg.task
             && c.embed == 0
@@ -302,6 +305,22 @@ impl RunConfig {
             ));
         }
         self.prune.validate("prune").map_err(ConfigError)?;
+        if let Some(d) = self.prune.dynamic_config().filter(|d| d.uses_geometry()) {
+            // the prior g(R) reads the penalty's geometry even at λ = 0: it must exist and vary
+            let reg = &self.penalty.regularizer;
+            let from_file = reg.points.is_some() || reg.distances.is_some();
+            let built = reg
+                .resolve(if from_file { None } else { Some(16) }, 0)
+                .and_then(|x| x.build())
+                .map_err(|err| ConfigError(format!("prune.dynamic needs penalty.regularizer for its geometric choices: penalty.regularizer.{err}")))?;
+            let st = built.stats();
+            if st.min == st.max {
+                return e(format!(
+                    "prune.dynamic: regrow = {:?} / init = {:?} read the geometry, but penalty.regularizer gives a constant R ({}); choose an inhibitor whose R varies (e.g. dog)",
+                    d.regrow, d.init, st.min
+                ));
+            }
+        }
         if self.control.kind != ControlKind::None && !self.prune.prunes() {
             return e(format!("control.kind: {:?} retrains with the final mask, but prune.kind is \"none\" (no mask)", self.control.kind));
         }

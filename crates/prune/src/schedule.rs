@@ -6,6 +6,8 @@
 //!   e ≥ 1 (epoch 0 dense; the ramp starts at 2T/E).
 //! * `cubic` (Zhu & Gupta 2017): every `frequency` steps from `begin_step` to `end_step`,
 //!   s_t = T + (s_0 − T)·(1 − (t − t_0)/(end − t_0))³.
+//! * `dynamic` (issue 17): the mask is drawn at the target density before step 0 and traded
+//!   on `[prune.dynamic]`'s schedule (see [`crate::dynamic`]); [`Schedule::at`] never prunes.
 //! * `hold_epochs` more epochs with the final mask fixed (the adding problem's stabilizer
 //!   epochs), then an optional extra phase of `extra_epochs` toward `extra_target`:
 //!   a = T + (T_x − T)·(e′ + 1)/E_x (the May 2024 form, default), or the April 2024 code's
@@ -19,6 +21,7 @@
 //! assert_eq!(s.at(5, 1, 5_001, 30), None);            // only at an epoch's first step
 //! ```
 
+use crate::dynamic::config::DynamicConfig;
 use crate::magnitude::Scope;
 use serde::{Deserialize, Serialize};
 
@@ -36,6 +39,8 @@ pub enum Kind {
     LinearLm,
     /// Zhu & Gupta's gradual schedule.
     Cubic,
+    /// Sparse from step 0 at the target, drop and regrow on `[prune.dynamic]`'s schedule.
+    Dynamic,
 }
 
 /// A pruning schedule; every field has a default and is checked by [`Schedule::validate`].
@@ -65,6 +70,10 @@ pub struct Schedule {
     pub scope: Scope,
     /// Parameter names to prune (empty: every weight matrix and embedding; never biases).
     pub tensors: Vec<String>,
+    /// kind = "dynamic": its options (defaults when absent; left out of configs without it,
+    /// so their sweep ids stay what they were).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dynamic: Option<DynamicConfig>,
 }
 
 impl Default for Schedule {
@@ -82,6 +91,7 @@ impl Default for Schedule {
             april_compat: false,
             scope: Scope::Global,
             tensors: Vec::new(),
+            dynamic: None,
         }
     }
 }
@@ -103,6 +113,17 @@ impl Schedule {
                 return Err(format!("{prefix}.extra_epochs: an extra phase needs a pruning schedule (kind is \"none\")"));
             }
         }
+        if self.kind == Kind::Dynamic {
+            if self.target == 0.0 {
+                return Err(format!("{prefix}.target: 0 is not allowed with kind \"dynamic\" (density 1: nothing to drop or regrow); give a fraction in (0, 1)"));
+            }
+            if self.extra_epochs > 0 {
+                return Err(format!("{prefix}.extra_epochs: the extra phase prunes by magnitude; with kind \"dynamic\" give the final target instead"));
+            }
+            self.dynamic.unwrap_or_default().validate(&format!("{prefix}.dynamic"))?;
+        } else if self.dynamic.is_some() {
+            return Err(format!("{prefix}.dynamic: given, but {prefix}.kind is {:?}; set kind = \"dynamic\" or drop [{prefix}.dynamic]", self.kind));
+        }
         if self.kind == Kind::Cubic {
             if self.frequency == 0 {
                 return Err(format!("{prefix}.frequency: 0 is not allowed; prune every >= 1 steps"));
@@ -115,6 +136,11 @@ impl Schedule {
             }
         }
         Ok(())
+    }
+
+    /// The dynamic options (defaults filled) when kind is "dynamic".
+    pub fn dynamic_config(&self) -> Option<DynamicConfig> {
+        (self.kind == Kind::Dynamic).then(|| self.dynamic.unwrap_or_default())
     }
 
     /// Whether the run prunes at all.
@@ -146,7 +172,7 @@ impl Schedule {
             });
         }
         match self.kind {
-            Kind::None => None,
+            Kind::None | Kind::Dynamic => None,
             Kind::Linear => {
                 if step_in_epoch != 0 || e == 0 || main_epochs < 2 {
                     return None;

@@ -42,6 +42,9 @@ pub struct Record {
     pub val: BTreeMap<String, f64>,
     /// Seconds since the run started (summed over restarts).
     pub wall_s: f64,
+    /// Dynamic sparsity: weights regrown during the epoch (absent for other schedules).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regrown: Option<u64>,
 }
 
 pub struct Metrics {

@@ -15,6 +15,7 @@
 //! println!("{:?}", summary.train.unwrap().val);
 //! ```
 
+pub mod dynamic;
 pub mod metrics;
 pub mod folder;
 pub mod penalty;

@@ -14,7 +14,7 @@ use crate::config::PenaltyConfig;
 use geosparse_engine::param::ParamKind;
 use geosparse_engine::regularize::{Regularization, Term};
 use geosparse_moduli::{Penalty, Regularizer, seed};
-use geosparse_tasks::task::Task;
+use geosparse_tasks::task::{Recurrent, Task};
 use rand::RngCore;
 use std::sync::Arc;
 
@@ -30,6 +30,26 @@ pub fn regularizer_seed(run_seed: u64, layer: usize, gate: usize) -> u64 {
     seed::rng_at(run_seed, "penalty/regularizer", (layer as u64) << 8 | gate as u64).next_u64()
 }
 
+/// R of one recurrent matrix as the penalty sees it: `blocks` × hidden rows of hidden (one
+/// independent R per gate block with `per_gate`, else one), and the regularizer of block 0.
+/// The same seeds as the penalty's, so a dynamic-sparsity prior reads the penalty's geometry.
+pub fn recurrent_rows(cfg: &PenaltyConfig, seed_value: u64, r: &Recurrent) -> Result<(Vec<f32>, Regularizer), String> {
+    let layer = if cfg.shared_layers { 0 } else { r.layer };
+    let blocks = if cfg.per_gate { r.gates } else { 1 };
+    let mut rows: Vec<f32> = Vec::with_capacity(blocks * r.hidden * r.hidden);
+    let mut first = None;
+    for g in 0..blocks {
+        let reg = cfg
+            .regularizer
+            .resolve(Some(r.hidden), regularizer_seed(seed_value, layer, g))
+            .and_then(|x| x.build())
+            .map_err(|e| format!("penalty.regularizer.{e}"))?;
+        rows.extend_from_slice(reg.matrix());
+        first.get_or_insert(reg);
+    }
+    Ok((rows, first.expect("at least one block")))
+}
+
 /// Builds the terms. `seed_value` is the run seed (or a derived one for a lottery's fresh R).
 pub fn build(cfg: &PenaltyConfig, seed_value: u64, task: &dyn Task) -> Result<Built, String> {
     let mut terms = Vec::new();
@@ -37,22 +57,11 @@ pub fn build(cfg: &PenaltyConfig, seed_value: u64, task: &dyn Task) -> Result<Bu
     let recurrent = task.recurrent();
     if cfg.lambda > 0.0 {
         for r in &recurrent {
-            let layer = if cfg.shared_layers { 0 } else { r.layer };
-            let blocks = if cfg.per_gate { r.gates } else { 1 };
-            let mut rows: Vec<f32> = Vec::with_capacity(blocks * r.hidden * r.hidden);
-            let mut first = None;
-            for g in 0..blocks {
-                let reg = cfg
-                    .regularizer
-                    .resolve(Some(r.hidden), regularizer_seed(seed_value, layer, g))
-                    .and_then(|x| x.build())
-                    .map_err(|e| format!("penalty.regularizer.{e}"))?;
-                rows.extend_from_slice(reg.matrix());
-                first.get_or_insert(reg);
-            }
-            let pen = Penalty::with_rows(Arc::new(rows), blocks * r.hidden, r.hidden, cfg.lambda, cfg.p).map_err(|e| format!("penalty: {e}"))?;
+            let (rows, first) = recurrent_rows(cfg, seed_value, r)?;
+            let n_rows = rows.len() / r.hidden;
+            let pen = Penalty::with_rows(Arc::new(rows), n_rows, r.hidden, cfg.lambda, cfg.p).map_err(|e| format!("penalty: {e}"))?;
             terms.push(Term::moduli(&r.param, pen));
-            regularizers.push((r.param.clone(), first.expect("at least one block")));
+            regularizers.push((r.param.clone(), first));
         }
     }
     if cfg.l1_other > 0.0 {

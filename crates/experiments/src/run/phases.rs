@@ -8,6 +8,7 @@
 //! //   s.train(&mut *task)?;  s.control()?;  s.finish(&*task)
 //! ```
 
+use super::dynamic::Dynamic;
 use super::folder::refused;
 use super::metrics::Metrics;
 use super::penalty::{self, Built};
@@ -41,6 +42,8 @@ pub(crate) struct Session<'a> {
     state: RunState,
     /// Training-phase epochs (main + held + extra).
     train_epochs: usize,
+    /// Dynamic sparse training, when `prune.kind = "dynamic"`.
+    dynamic: Option<Dynamic>,
 }
 
 impl<'a> Session<'a> {
@@ -76,10 +79,11 @@ impl<'a> Session<'a> {
             metrics.truncate_to("train", 0)?;
         }
         let train_epochs = cfg.prune.total_epochs(cfg.train.epochs);
+        let dynamic = Dynamic::build(cfg, task, &prunable, train_epochs as u64 * task.steps_per_epoch()).map_err(refused)?;
         let control_epochs = if cfg.control.kind == ControlKind::None { 0 } else { cfg.train.epochs };
         let progress = Progress::new(opts.progress, (train_epochs + control_epochs) as u64 * task.steps_per_epoch());
         summary.write(dir)?;
-        Ok(Session { cfg, opts, prunable, built, metrics, progress, summary, ckpt, state, train_epochs })
+        Ok(Session { cfg, opts, prunable, built, metrics, progress, summary, ckpt, state, train_epochs, dynamic })
     }
 
     /// The penalty terms of a phase's last epoch (its λ schedule's final multiple of λ): what
@@ -122,6 +126,8 @@ impl<'a> Session<'a> {
             ck.restore_params(task.params_mut())?;
             let params: Vec<_> = task.params().into_iter().cloned().collect();
             ck.restore_optimizer(&mut opt, &params.iter().collect::<Vec<_>>())?;
+        } else if let Some(d) = &self.dynamic {
+            d.init_masks(select(&mut *task, &self.prunable)).map_err(|m| anyhow::anyhow!(m))?; // sparse from step 0
         }
         let mut run = PhaseRun {
             cfg,
@@ -137,6 +143,7 @@ impl<'a> Session<'a> {
             prunes: cfg.prune.prunes(),
             max_steps: self.opts.max_steps,
             steps_before: 0,
+            dynamic: self.dynamic.as_ref(),
         };
         let last = run.run().map_err(|stop| self.fail(stop))?;
         checkpoint::save(&dir.join("model.safetensors"), &task.params(), None, &serde_json::json!({"phase": "train"}))?;
@@ -196,6 +203,7 @@ impl<'a> Session<'a> {
             prunes: false,
             max_steps: self.opts.max_steps,
             steps_before: self.train_epochs as u64 * spe,
+            dynamic: None,
         };
         let last = run.run().map_err(|stop| self.fail(stop))?;
         checkpoint::save(&dir.join("control.safetensors"), &ctask.params(), None, &serde_json::json!({"phase": "control"}))?;

@@ -47,6 +47,9 @@ pub struct RunState {
     pub wall_s: f64,
     /// The task's carried state (the LM's hidden state).
     pub carried: Vec<f32>,
+    /// Weights regrown by dynamic sparsity in the current epoch so far.
+    #[serde(default)]
+    pub regrown: u64,
 }
 
 impl RunState {
@@ -62,6 +65,7 @@ impl RunState {
             loss_count: 0,
             wall_s: 0.0,
             carried: Vec::new(),
+            regrown: 0,
         }
     }
 }

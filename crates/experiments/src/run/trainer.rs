@@ -1,4 +1,4 @@
-//! The training loop of one phase: prune on schedule, forward and backward, the penalty,
+//! The training loop of one phase: prune on schedule (or trade weights, with dynamic sparsity), forward and backward, the penalty,
 //! gradient masking and clipping, the optimizer step; evaluation, metrics and a checkpoint at
 //! the end of each epoch (and every `checkpoint_every` steps). A NaN or infinite loss stops
 //! the run with a message; the last checkpoint stays as it was.
@@ -7,6 +7,7 @@
 //! // driven by geosparse_experiments::run::train
 //! ```
 
+use super::dynamic::Dynamic;
 use super::metrics::{Metrics, Record};
 use super::progress::Progress;
 use super::state::RunState;
@@ -77,6 +78,8 @@ pub struct PhaseRun<'a> {
     pub max_steps: Option<u64>,
     /// Steps of the whole run before this phase (the training phase's, for a control).
     pub steps_before: u64,
+    /// Dynamic sparse training (`prune.kind = "dynamic"`; only the training phase).
+    pub dynamic: Option<&'a Dynamic>,
 }
 
 /// The checkpoint path of a run folder.
@@ -124,11 +127,19 @@ impl PhaseRun<'_> {
         if !self.cfg.train.compat_accumulate_grads {
             self.task.params_mut().into_iter().for_each(Param::zero_grad);
         }
-        self.task.prepare_sparse(self.cfg.train.sparse_below);
+        let dynamic = self.dynamic.filter(|_| self.prunes);
+        let alpha = dynamic.and_then(|d| d.alpha_at(global));
+        // RigL's regrowth reads the dense gradient: no sparse kernels on its update steps
+        let dense_grad = dynamic.is_some_and(|d| d.needs_dense_grad(global));
+        self.task.prepare_sparse(if dense_grad { 0.0 } else { self.cfg.train.sparse_below });
         let loss = self.task.train_step(global);
         let pen = reg.apply(self.task.params_mut(), true).map_err(|m| Stop::Error(anyhow::anyhow!(m)))?;
         if !loss.is_finite() || !pen.is_finite() {
             return Err(Stop::Diverged(format!("{} epoch {epoch} step {global}: loss {loss}, penalty {pen}", phase.name())));
+        }
+        if let (Some(d), Some(a)) = (dynamic, alpha) {
+            let ps = select(self.task, self.prunable);
+            self.state.regrown += d.update(global, a, ps, self.opt).map_err(|m| Stop::Error(anyhow::anyhow!(m)))?;
         }
         self.task.params_mut().into_iter().for_each(|p| p.mask_grad());
         let coef = if self.cfg.train.clip > 0.0 {
@@ -184,6 +195,7 @@ impl PhaseRun<'_> {
             val_loss: val.loss,
             val: val.metrics.clone(),
             wall_s: wall,
+            regrown: self.dynamic.filter(|_| self.prunes).map(|_| self.state.regrown),
         };
         self.metrics.append(&rec)?;
         let primary = self.task.primary_metric();
@@ -209,6 +221,7 @@ impl PhaseRun<'_> {
         self.state.loss_sum = 0.0;
         self.state.penalty_sum = 0.0;
         self.state.loss_count = 0;
+        self.state.regrown = 0;
         self.save_checkpoint(started)?;
         Ok(val)
     }

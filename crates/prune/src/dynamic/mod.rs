@@ -30,11 +30,16 @@
 //! ```
 
 use rand::Rng;
+use serde::{Deserialize, Serialize};
+
+pub mod config;
 
 /// How new connections are chosen.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
 pub enum Regrow {
     /// Uniformly among the free entries (SET).
+    #[default]
     Random,
     /// The largest dense-gradient magnitudes (RigL).
     Gradient,
