@@ -162,6 +162,44 @@ fn loading_the_wrong_shapes_is_a_clear_error() {
     assert!(err.contains("not a valid safetensors"), "{err}");
 }
 
+/// A pruned linear layer on the sparse kernels gives the dense masked results: y = x Wᵀ + b,
+/// dx = dy W, dW at the kept entries (none elsewhere), db; shapes from a single row to a
+/// navigation decoder's (T·B = 130, 33 → 21) and an all-pruned row.
+#[test]
+fn sparse_linear_layers_match_the_dense_masked_ones() {
+    for (m, input, output, every) in [(1, 9, 5, 3), (130, 33, 21, 10), (64, 16, 48, 7)] {
+        let mut rng = seed::rng(m as u64, "sparse linear");
+        let mut dense = Linear::new("lin", input, output, true, &mut rng);
+        let n = dense.weight.numel();
+        let mut mask: Vec<u8> = (0..n).map(|k| (k * 7919 % every == 0) as u8).collect();
+        mask[..input].iter_mut().for_each(|k| *k = 0); // row 0 pruned away entirely
+        dense.weight.set_mask(mask);
+        let mut sparse = dense.clone();
+        sparse.prepare_sparse(0.5);
+        assert!(sparse.sparse.is_some());
+        let x: Vec<f32> = (0..m * input).map(|_| rng.random::<f32>() - 0.5).collect();
+        let dy: Vec<f32> = (0..m * output).map(|_| rng.random::<f32>() - 0.5).collect();
+        let close = |a: &[f32], c: &[f32], what: &str| {
+            assert_eq!(a.len(), c.len(), "{what}");
+            for (k, (p, q)) in a.iter().zip(c).enumerate() {
+                assert!((p - q).abs() <= 1e-5 * (1.0 + q.abs()), "m {m} {what}[{k}]: sparse {p} vs dense {q}");
+            }
+        };
+        close(&sparse.forward(&x, m), &dense.forward(&x, m), "y");
+        let dxs = sparse.backward(&x, &dy, m, true).unwrap();
+        let dxd = dense.backward(&x, &dy, m, true).unwrap();
+        close(&dxs, &dxd, "dx");
+        dense.weight.mask_grad();
+        close(&sparse.weight.grad, &dense.weight.grad, "dW");
+        let mk = sparse.weight.mask.as_ref().unwrap();
+        assert!(sparse.weight.grad.iter().zip(mk).all(|(g, &k)| k != 0 || *g == 0.0), "no gradient outside the pattern");
+        close(&sparse.bias.as_ref().unwrap().grad, &dense.bias.as_ref().unwrap().grad, "db");
+        // dense above the threshold, and without a mask
+        sparse.prepare_sparse(0.01);
+        assert!(sparse.sparse.is_none());
+    }
+}
+
 /// The sparse kernels give the dense masked results (forward, input and weight gradients).
 #[test]
 fn sparse_recurrent_products_match_the_dense_masked_ones() {

@@ -71,8 +71,9 @@ pub trait Task: Send {
     /// Returns the task loss.
     fn train_step(&mut self, global_step: u64) -> f64;
     fn evaluate(&mut self, split: Split) -> Eval;
-    /// Runs the recurrent products on the sparse kernels for every recurrent matrix that keeps
-    /// less than `threshold` of its entries (0: never). Called before each step and evaluation.
+    /// Runs the products of every pruned weight matrix (recurrent, encoder, decoder, readout;
+    /// not an embedding's lookup) that keeps less than `threshold` of its entries on the sparse
+    /// kernels (0: never). Called before each step and evaluation.
     fn prepare_sparse(&mut self, threshold: f64);
     /// State carried across steps (the LM's hidden state), for exact resume.
     fn carried_state(&self) -> Vec<f32> {

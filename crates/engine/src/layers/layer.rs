@@ -14,7 +14,8 @@
 use super::dropout::Dropout;
 use crate::ops::{self, Trans};
 use crate::param::Param;
-use crate::sparse::{self, Csr};
+use super::sparse_weight::SparseWeight;
+use crate::sparse;
 use serde::{Deserialize, Serialize};
 
 /// Elman nonlinearity.
@@ -75,7 +76,7 @@ pub struct RnnLayer {
     /// W_hh in CSR when it is sparse enough (see [`super::rnn::Rnn::prepare_sparse`]): the recurrent
     /// products then run on the sparse kernels and its gradient is computed only at the
     /// surviving entries.
-    pub sparse: Option<SparseHh>,
+    pub sparse: Option<SparseWeight>,
     /// The LSTM backward's (T, B, 4H) pre-activation gradient buffer, kept between steps so
     /// that its 7 MB (word LM, H = 650) are not allocated and zeroed again each step.
     pub(crate) dgates: Spare,
@@ -101,13 +102,6 @@ impl Spare {
     pub(crate) fn put(&self, v: Vec<f32>) {
         *self.0.lock().unwrap_or_else(|e| e.into_inner()) = v;
     }
-}
-
-/// The CSR copy of a pruned W_hh and the mask version its pattern was built from.
-#[derive(Debug, Clone)]
-pub struct SparseHh {
-    pub csr: Csr,
-    pub mask_version: u64,
 }
 
 impl RnnLayer {
@@ -191,37 +185,10 @@ impl RnnLayer {
         ops::gemm(dh, dg, Trans::No, &self.weight_hh.value, Trans::No, b, gh, hd, accumulate);
     }
 
-    /// Keeps the CSR copy of W_hh in step with its mask (pattern) and values: built when the
-    /// kept fraction is below `threshold`, dropped otherwise. Values are gathered from the
-    /// dense matrix, which stays the one the optimizer updates.
+    /// Keeps the CSR copy of W_hh in step with its mask and values (see [`SparseWeight`]):
+    /// built when the kept fraction is below `threshold`, dropped otherwise.
     pub fn prepare_sparse(&mut self, threshold: f64) {
-        let w = &self.weight_hh;
-        let Some(mask) = &w.mask else {
-            self.sparse = None;
-            return;
-        };
-        let kept = mask.iter().filter(|&&k| k != 0).count() as f64 / mask.len().max(1) as f64;
-        if kept >= threshold {
-            self.sparse = None;
-            return;
-        }
-        let (rows, cols) = (w.shape[0], w.shape[1]);
-        match &mut self.sparse {
-            Some(s) if s.mask_version == w.mask_version => {
-                // same pattern: refresh the values
-                let (row_ptr, idx) = (s.csr.row_ptr().to_vec(), s.csr.col_idx().clone());
-                let vals = s.csr.values_mut();
-                for (i, span) in row_ptr.windows(2).take(rows).enumerate() {
-                    let (a, b) = (span[0] as usize, span[1] as usize);
-                    for (k, v) in (a..b).zip(&mut vals[a..b]) {
-                        *v = w.value[i * cols + idx.get(k)];
-                    }
-                }
-            }
-            _ => {
-                self.sparse = Some(SparseHh { csr: Csr::from_masked(&w.value, mask, rows, cols), mask_version: w.mask_version });
-            }
-        }
+        SparseWeight::refresh(&mut self.sparse, &self.weight_hh, threshold);
     }
 
     /// Weight and bias gradients for the whole sequence, and dx (T·B, I) when asked:
@@ -230,17 +197,8 @@ impl RnnLayer {
         let (gh, i) = self.dims();
         let hd = self.weight_hh.shape[1];
         match &self.sparse {
-            Some(s) => {
-                // only the surviving entries: Σ_m dgh[m, i] · h_prev[m, j] per stored (i, j)
-                let mut g = vec![0f32; s.csr.nnz()];
-                sparse::sddmm(&mut g, dgh, h_prev, &s.csr, tb);
-                let grad = &mut self.weight_hh.grad;
-                for i in 0..gh {
-                    for k in s.csr.row_range(i) {
-                        grad[i * hd + s.csr.col_idx().get(k)] += g[k];
-                    }
-                }
-            }
+            // only the surviving entries: Σ_m dgh[m, i] · h_prev[m, j] per stored (i, j)
+            Some(s) => s.add_grad(&mut self.weight_hh.grad, dgh, h_prev, tb),
             None => ops::gemm(&mut self.weight_hh.grad, dgh, Trans::Yes, h_prev, Trans::No, gh, tb, hd, true),
         }
         ops::gemm(&mut self.weight_ih.grad, dgi, Trans::Yes, x, Trans::No, gh, tb, i, true);

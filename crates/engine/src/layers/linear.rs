@@ -1,4 +1,5 @@
-//! Linear layer y = x Wᵀ + b, PyTorch's `nn.Linear` (weight `(out, in)`, bias `(out)`).
+//! Linear layer y = x Wᵀ + b, PyTorch's `nn.Linear` (weight `(out, in)`, bias `(out)`); a
+//! pruned weight runs on the sparse kernels below `prepare_sparse`'s threshold.
 //!
 //! ```
 //! use geosparse_engine::layers::linear::Linear;
@@ -9,7 +10,9 @@
 //! assert_eq!(y.len(), 8);
 //! ```
 
+use super::sparse_weight::SparseWeight;
 use crate::ops::{self, Trans};
+use crate::sparse;
 use crate::param::{Module, Param, ParamKind};
 use rand::Rng;
 
@@ -17,6 +20,9 @@ use rand::Rng;
 pub struct Linear {
     pub weight: Param,
     pub bias: Option<Param>,
+    /// The weight in CSR when it is sparse enough (see [`Linear::prepare_sparse`]): y = x Wᵀ,
+    /// dx = dy W and dW (at the kept entries only) then run on the sparse kernels.
+    pub sparse: Option<SparseWeight>,
 }
 
 impl Linear {
@@ -30,7 +36,7 @@ impl Linear {
     pub fn with_bounds(prefix: &str, input: usize, output: usize, bias: bool, wb: f32, bb: f32, rng: &mut impl Rng) -> Self {
         let weight = Param::uniform(&format!("{prefix}.weight"), &[output, input], ParamKind::Weight, wb, rng);
         let bias = bias.then(|| Param::uniform(&format!("{prefix}.bias"), &[output], ParamKind::Bias, bb, rng));
-        Linear { weight, bias }
+        Linear { weight, bias, sparse: None }
     }
 
     pub fn input(&self) -> usize {
@@ -38,6 +44,13 @@ impl Linear {
     }
     pub fn output(&self) -> usize {
         self.weight.shape[0]
+    }
+
+    /// Keeps the weight's CSR copy in step with its mask and values: the products run on the
+    /// sparse kernels while the kept fraction is below `threshold` (0: never). Call before a
+    /// forward pass after the weights or the mask changed.
+    pub fn prepare_sparse(&mut self, threshold: f64) {
+        SparseWeight::refresh(&mut self.sparse, &self.weight, threshold);
     }
 
     /// x (M, in) → y (M, out).
@@ -62,6 +75,11 @@ impl Linear {
     pub fn forward_weight_into(&self, x: &[f32], m: usize, y: &mut Vec<f32>) {
         let (o, i) = (self.output(), self.input());
         y.resize(m * o, 0.0);
+        if let Some(s) = &self.sparse {
+            let _t = crate::profile::scope("linear sparse y = x Wᵀ");
+            y.fill(0.0);
+            return sparse::spmm_nt(y, x, &s.csr, m);
+        }
         ops::gemm(y, x, Trans::No, &self.weight.value, Trans::Yes, m, i, o, false);
     }
 
@@ -79,10 +97,22 @@ impl Linear {
     /// pass of its own, e.g. [`crate::loss::cross_entropy_biased`]).
     pub fn backward_weight(&mut self, x: &[f32], dy: &[f32], m: usize, need_dx: bool) -> Option<Vec<f32>> {
         let (o, i) = (self.output(), self.input());
-        ops::gemm(&mut self.weight.grad, dy, Trans::Yes, x, Trans::No, o, m, i, true);
+        match &self.sparse {
+            Some(s) => {
+                let _t = crate::profile::scope("linear sparse dW (SDDMM)");
+                s.add_grad(&mut self.weight.grad, dy, x, m)
+            }
+            None => ops::gemm(&mut self.weight.grad, dy, Trans::Yes, x, Trans::No, o, m, i, true),
+        }
         need_dx.then(|| {
             let mut dx = vec![0f32; m * i];
-            ops::gemm(&mut dx, dy, Trans::No, &self.weight.value, Trans::No, m, o, i, false);
+            match &self.sparse {
+                Some(s) => {
+                    let _t = crate::profile::scope("linear sparse dx = dy W");
+                    sparse::spmm_nn(&mut dx, dy, &s.csr, m)
+                }
+                None => ops::gemm(&mut dx, dy, Trans::No, &self.weight.value, Trans::No, m, o, i, false),
+            }
             dx
         })
     }

@@ -8,3 +8,4 @@ pub mod layer;
 pub mod linear;
 pub mod lstm;
 pub mod rnn;
+pub mod sparse_weight;

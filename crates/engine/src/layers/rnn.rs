@@ -21,7 +21,8 @@
 
 use super::dropout::Dropout;
 use super::{elman, gru, lstm};
-pub use super::layer::{Activation, CellKind, LayerCache, RnnConfig, RnnLayer, SparseHh};
+pub use super::layer::{Activation, CellKind, LayerCache, RnnConfig, RnnLayer};
+pub use super::sparse_weight::SparseWeight;
 use crate::param::{Module, Param, ParamKind};
 use rand::Rng;
 

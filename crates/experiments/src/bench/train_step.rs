@@ -17,7 +17,7 @@
 use super::{Measurement, median, peak_rss_mb};
 use geosparse_engine::layers::rnn::CellKind;
 use geosparse_engine::optim::{Optimizer, OptimizerConfig, clip_coef, grad_norm};
-use geosparse_engine::param::{Module, Param};
+use geosparse_engine::param::{Module, Param, ParamKind};
 use geosparse_moduli::seed;
 use geosparse_tasks::lm::model::{LmConfig, LmModel};
 use geosparse_tasks::navigation::model::{NavBatch, NavModel};
@@ -26,19 +26,21 @@ use std::time::Instant;
 
 pub const CASES: [&str; 4] = ["elman-512", "elman-2048", "lstm-200", "lstm-650"];
 
-/// A pruned recurrent matrix for the sparse-training comparison: every W_hh gets a random
-/// mask keeping `1 − sparsity` of its entries; the step then runs either on the dense masked
-/// matrix (`kernels: false`, plain masked training) or on the CSR kernels (`kernels: true`,
-/// what `train.sparse_below` switches on).
+/// A pruned net for the sparse-training comparison: every weight matrix (W_hh, W_ih, encoder,
+/// decoder; not the biases, not the LM's embedding lookup) gets a random mask keeping
+/// `1 − sparsity` of its entries; the step then runs either on the dense masked matrices
+/// (`kernels: false`, plain masked training) or on the CSR kernels where a product has one
+/// (`kernels: true`, what `train.sparse_below` switches on: W_hh, the encoder and decoder).
 #[derive(Debug, Clone, Copy)]
 pub struct Pruned {
     pub sparsity: f64,
     pub kernels: bool,
 }
 
-/// Masks every `weight_hh` of `params` at random to `sparsity` (seeded).
-fn mask_recurrent<'a>(params: impl IntoIterator<Item = &'a mut Param>, sparsity: f64, rng: &mut impl Rng) {
-    for p in params.into_iter().filter(|p| p.name.contains("weight_hh")) {
+/// Masks every weight matrix of `params` at random to `sparsity` (seeded; biases and the LM's
+/// embedding stay dense, as `prune.tensors` leaves them by choice).
+fn mask_pruned<'a>(params: impl IntoIterator<Item = &'a mut Param>, sparsity: f64, rng: &mut impl Rng) {
+    for p in params.into_iter().filter(|p| p.kind == ParamKind::Weight && p.shape.len() == 2) {
         let mask: Vec<u8> = (0..p.numel()).map(|_| u8::from(rng.random::<f64>() >= sparsity)).collect();
         p.set_mask(mask);
         p.apply_mask();
@@ -79,14 +81,14 @@ pub fn run_case_pruned(case: &str, steps: usize, warmup: usize, pruned: Option<P
             let (t, b, np) = (20, 200, 512);
             let mut m = NavModel::new(np, n, &mut rng);
             if let Some(p) = pruned {
-                mask_recurrent(m.params_mut(), p.sparsity, &mut rng);
+                mask_pruned(m.params_mut(), p.sparsity, &mut rng);
             }
             let mut opt = Optimizer::new(OptimizerConfig::adamw(1e-4, 0.01));
             let mut batch = NavBatch::uniform_targets(t, b, np);
             batch.v.iter_mut().for_each(|v| *v = (rng.random::<f32>() - 0.5) * 0.04);
             let mut step = || {
                 m.zero_grad();
-                m.rnn.prepare_sparse(threshold);
+                m.prepare_sparse(threshold);
                 m.loss_and_grad(&batch);
                 opt.step(m.params_mut());
             };
@@ -98,7 +100,7 @@ pub fn run_case_pruned(case: &str, steps: usize, warmup: usize, pruned: Option<P
             let cfg = LmConfig { vocab: v, embed: h, hidden: h, layers: 2, cell: CellKind::Lstm, dropout: 0.2 };
             let mut m = LmModel::new(cfg, &mut rng);
             if let Some(p) = pruned {
-                mask_recurrent(m.params_mut(), p.sparsity, &mut rng);
+                mask_pruned(m.params_mut(), p.sparsity, &mut rng);
             }
             let ids: Vec<u32> = (0..(t + 1) * b).map(|_| rng.random_range(0..v as u32)).collect();
             let mut state = m.zero_state(b);
@@ -106,7 +108,7 @@ pub fn run_case_pruned(case: &str, steps: usize, warmup: usize, pruned: Option<P
             let mut drng = seed::rng(1, "dropout");
             let mut step = || {
                 m.zero_grad();
-                m.rnn.prepare_sparse(threshold);
+                m.prepare_sparse(threshold);
                 m.step(&ids[..t * b], &ids[b..], t, b, &mut state, true, &mut drng);
                 let coef = clip_coef(grad_norm(m.params().into_iter()), 0.25);
                 opt.step_scaled(m.params_mut(), coef);

@@ -134,6 +134,7 @@ impl Task for AddingTask {
     }
     fn prepare_sparse(&mut self, threshold: f64) {
         self.rnn.prepare_sparse(threshold);
+        self.readout.prepare_sparse(threshold);
     }
     fn evaluate(&mut self, split: Split) -> Eval {
         let set = match split {

@@ -53,6 +53,13 @@ impl LmModel {
         LmModel { cfg, encoder, rnn, decoder, logits: Vec::new() }
     }
 
+    /// Runs W_hh and the decoder on the sparse kernels while they keep less than `threshold`
+    /// of their entries (0: never); the embedding is a lookup either way.
+    pub fn prepare_sparse(&mut self, threshold: f64) {
+        self.rnn.prepare_sparse(threshold);
+        self.decoder.prepare_sparse(threshold);
+    }
+
     pub fn zero_state(&self, batch: usize) -> State {
         State::zeros(&self.rnn.cfg, batch)
     }

@@ -185,7 +185,7 @@ impl Task for LmTask {
         out.loss
     }
     fn prepare_sparse(&mut self, threshold: f64) {
-        self.model.rnn.prepare_sparse(threshold);
+        self.model.prepare_sparse(threshold);
     }
     fn evaluate(&mut self, split: Split) -> Eval {
         let src = match split {

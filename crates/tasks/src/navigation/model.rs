@@ -64,6 +64,14 @@ impl NavModel {
         NavModel { encoder, rnn, decoder }
     }
 
+    /// Runs every pruned matrix (encoder, W_hh, decoder) that keeps less than `threshold` of
+    /// its entries on the sparse kernels (0: never).
+    pub fn prepare_sparse(&mut self, threshold: f64) {
+        self.rnn.prepare_sparse(threshold);
+        self.encoder.prepare_sparse(threshold);
+        self.decoder.prepare_sparse(threshold);
+    }
+
     pub fn hidden(&self) -> usize {
         self.rnn.cfg.hidden
     }

@@ -181,7 +181,7 @@ impl Task for NavTask {
         self.model.loss_and_grad(&batch)
     }
     fn prepare_sparse(&mut self, threshold: f64) {
-        self.model.rnn.prepare_sparse(threshold);
+        self.model.prepare_sparse(threshold);
     }
     fn evaluate(&mut self, split: Split) -> Eval {
         // navigation has one held-out set (fresh trajectories): valid and test coincide
