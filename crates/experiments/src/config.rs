@@ -112,13 +112,38 @@ pub struct PenaltyConfig {
     pub l1_other: f32,
     /// How λ changes over each phase's epochs (default constant).
     pub schedule: LambdaSchedule,
+    /// BIMT neuron swaps: the geometry follows the weights (absent: the points stay put; left
+    /// out of configs without it, so their sweep ids stay what they were).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub swaps: Option<SwapConfig>,
+}
+
+/// `[penalty.swaps]`: every `every` steps the `count` neurons of highest wiring cost
+/// Σ_j R_ij |W_ij| + R_ji |W_ji| each take the point (another neuron's) that lowers the total
+/// cost most, swapping the two (Liu, Gan & Tegmark 2023; exact and deterministic, see
+/// `geosparse_moduli::swap`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SwapConfig {
+    /// Optimizer steps between swap rounds.
+    pub every: u64,
+    /// Neurons that may move per round (the costliest first), 1 to N.
+    pub count: usize,
+    /// No round at or after this fraction of the training phase's steps, (0, 1].
+    pub end: f64,
+}
+
+impl Default for SwapConfig {
+    fn default() -> Self {
+        SwapConfig { every: 200, count: 16, end: 1.0 }
+    }
 }
 
 impl Default for PenaltyConfig {
     fn default() -> Self {
         let mut regularizer = RegularizerSpec::new(geosparse_moduli::SpaceName::Torus, geosparse_moduli::InhibitorName::Dog);
         regularizer.invert = true;
-        PenaltyConfig { lambda: 0.1, p: Power::One, regularizer, per_gate: false, shared_layers: false, l1_other: 0.0, schedule: LambdaSchedule::default() }
+        PenaltyConfig { lambda: 0.1, p: Power::One, regularizer, per_gate: false, shared_layers: false, l1_other: 0.0, schedule: LambdaSchedule::default(), swaps: None }
     }
 }
 
@@ -296,6 +321,24 @@ impl RunConfig {
                     "penalty.regularizer.{field}: the file has {} rows, but task.hidden is {n}; it needs one row per recurrent neuron",
                     resolved.spec.neurons
                 ));
+            }
+        }
+        if let Some(sw) = &self.penalty.swaps {
+            let n = self.task.hidden();
+            if sw.every == 0 {
+                return e("penalty.swaps.every: 0 is not allowed; give at least 1 step between swap rounds".into());
+            }
+            if sw.count == 0 || sw.count > n {
+                return e(format!("penalty.swaps.count: {} is not allowed; give 1 to task.hidden = {n} neurons per round", sw.count));
+            }
+            if !(sw.end > 0.0 && sw.end <= 1.0) {
+                return e(format!("penalty.swaps.end: {} is not allowed; give a fraction of training in (0, 1]", sw.end));
+            }
+            if self.penalty.lambda == 0.0 {
+                return e("penalty.swaps: swaps move the penalty's points, but penalty.lambda is 0 (no penalty); set λ > 0 or drop [penalty.swaps]".into());
+            }
+            if self.penalty.shared_layers {
+                return e("penalty.swaps: with shared_layers = true every layer prices by one R, but swaps follow each layer's own weights; drop one of the two".into());
             }
         }
         if self.penalty.per_gate && self.task.gates() == 1 {

@@ -177,6 +177,21 @@ impl Regularizer {
             _ => unreachable!(),
         }
     }
+    /// The same geometry after neuron swaps: neuron i holds original point `order[i]` (a
+    /// permutation of 0..n), so R, the points and a user distance matrix are relabelled
+    /// (R'[i, j] = R[order[i], order[j]]; see [`crate::swap`]).
+    pub fn relabelled(&self, order: &[usize]) -> Regularizer {
+        let n = self.neurons();
+        let embedding = self.embedding.as_ref().map(|e| Embedding { coords: order.iter().flat_map(|&o| e.point(o).to_vec()).collect(), dim: e.dim });
+        Regularizer {
+            spec: self.spec.clone(),
+            space: self.space.clone(),
+            embedding,
+            given_distances: self.given_distances.as_ref().map(|d| Arc::new(crate::swap::apply_order(d, n, order))),
+            r: Arc::new(crate::swap::apply_order(&self.r, n, order)),
+        }
+    }
+
     /// Mean, extremes and the fraction of cheap entries.
     pub fn stats(&self) -> RStats {
         let r = &self.r;
@@ -208,6 +223,24 @@ impl Regularizer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_relabelled_regularizer_moves_points_and_prices_together() {
+        use crate::spec::{InhibitorName, RegularizerSpec, SpaceName};
+        let mut spec = RegularizerSpec::new(SpaceName::Torus, InhibitorName::Dog);
+        spec.invert = true;
+        let reg = spec.resolve(Some(7), 5).unwrap().build().unwrap();
+        let order = [3, 0, 1, 2, 6, 5, 4];
+        let moved = reg.relabelled(&order);
+        for i in 0..7 {
+            assert_eq!(moved.embedding().unwrap().point(i), reg.embedding().unwrap().point(order[i]));
+            for j in 0..7 {
+                assert_eq!(moved.matrix()[i * 7 + j], reg.matrix()[order[i] * 7 + order[j]]);
+                assert_eq!(moved.distance(i, j), reg.distance(order[i], order[j]));
+            }
+        }
+        assert_eq!(reg.relabelled(&[0, 1, 2, 3, 4, 5, 6]).matrix(), reg.matrix());
+    }
 
     #[test]
     fn tiled_symmetric_fill_matches_the_naive_loop() {

@@ -112,7 +112,7 @@ fn graph_of(cfg: &RunConfig, ck: &checkpoint::Loaded, param: &str, o: &GraphOpti
         }
     }
     // the regularizer is rebuilt once, from the checkpoint already in memory
-    let reg = geometry::regularizer(cfg, n, layer_of(param)).ok();
+    let reg = geometry::regularizer_of_model(cfg, n, layer_of(param), param, ck).ok();
     let dist: Option<Vec<f64>> = reg.as_ref().map(|reg| reg.distances().into_iter().map(f64::from).collect());
     let mut v = graph_stats(&strength, dist.as_deref(), n, o)?;
     v["param"] = json!(param);

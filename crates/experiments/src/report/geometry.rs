@@ -96,8 +96,20 @@ pub(crate) fn load(dir: &Path, cfg: &RunConfig, param: &str, layer: usize) -> an
     let ck = checkpoint::load(&dir.join("model.safetensors"))?;
     let (shape, w) = ck.tensors.get(param).ok_or_else(|| anyhow::anyhow!("{}: model.safetensors has no {param}", dir.display()))?;
     let n = shape[1];
-    let reg = regularizer(cfg, n, layer).map_err(|e| anyhow::anyhow!("{}: {e:#}", dir.display()))?;
+    let reg = regularizer_of_model(cfg, n, layer, param, &ck).map_err(|e| anyhow::anyhow!("{}: {e:#}", dir.display()))?;
     Ok((w.clone(), n, reg))
+}
+
+/// The regularizer `param` ended training with: rebuilt from the config and seed, relabelled by
+/// the neuron swaps recorded in model.safetensors (`[penalty.swaps]`), if any.
+pub(crate) fn regularizer_of_model(cfg: &RunConfig, n: usize, layer: usize, param: &str, model: &checkpoint::Loaded) -> anyhow::Result<geosparse_moduli::Regularizer> {
+    let reg = regularizer(cfg, n, layer)?;
+    let order: Option<Vec<usize>> = model.meta.get("orders").and_then(|o| o.get(param)).and_then(|o| serde_json::from_value(o.clone()).ok());
+    match order {
+        Some(o) if o.len() == n => Ok(reg.relabelled(&o)),
+        Some(o) => anyhow::bail!("model.safetensors: the neuron order of {param} has {} entries for N = {n}", o.len()),
+        None => Ok(reg),
+    }
 }
 
 /// The regularizer of recurrent layer `layer` (N = `n`), rebuilt from the run's config and seed

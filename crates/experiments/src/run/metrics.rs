@@ -45,6 +45,10 @@ pub struct Record {
     /// Dynamic sparsity: weights regrown during the epoch (absent for other schedules).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub regrown: Option<u64>,
+    /// Neuron swaps during the epoch: rounds, swaps, wiring cost before and after (absent
+    /// without `[penalty.swaps]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub swaps: Option<super::swaps::SwapLog>,
 }
 
 pub struct Metrics {

@@ -23,6 +23,7 @@ mod phases;
 pub mod progress;
 pub mod state;
 pub mod summary;
+pub mod swaps;
 pub mod trainer;
 
 use crate::config::{ControlKind, RunConfig};

@@ -9,6 +9,7 @@
 //! ```
 
 use super::dynamic::Dynamic;
+use super::swaps::{Orders, Swaps, relabel};
 use super::folder::refused;
 use super::metrics::Metrics;
 use super::penalty::{self, Built};
@@ -44,6 +45,10 @@ pub(crate) struct Session<'a> {
     train_epochs: usize,
     /// Dynamic sparse training, when `prune.kind = "dynamic"`.
     dynamic: Option<Dynamic>,
+    /// Neuron swaps, when `[penalty.swaps]` is given.
+    swaps: Option<Swaps>,
+    /// The neuron orders the training phase ended with (empty without swaps).
+    orders: Orders,
 }
 
 impl<'a> Session<'a> {
@@ -64,7 +69,7 @@ impl<'a> Session<'a> {
             if let Some((f, e)) = &file {
                 npy::write_f32(&dir.join(f), &[reg.neurons(), e.dim], &e.coords)?;
             }
-            summary.regularizers.push(RegularizerInfo { param: param.clone(), spec: reg.spec.clone(), stats: reg.stats(), embedding_file: file.map(|x| x.0) });
+            summary.regularizers.push(RegularizerInfo { param: param.clone(), spec: reg.spec.clone(), stats: reg.stats(), embedding_file: file.map(|x| x.0), order: None });
         }
         let mut metrics = Metrics::open(&dir.join("metrics.jsonl"))?;
         let mut state = RunState::start(Phase::Train, cfg.train.optimizer.lr());
@@ -80,20 +85,38 @@ impl<'a> Session<'a> {
         }
         let train_epochs = cfg.prune.total_epochs(cfg.train.epochs);
         let dynamic = Dynamic::build(cfg, task, &prunable, train_epochs as u64 * task.steps_per_epoch()).map_err(refused)?;
+        let swaps = Swaps::build(cfg, train_epochs as u64 * task.steps_per_epoch());
         let control_epochs = if cfg.control.kind == ControlKind::None { 0 } else { cfg.train.epochs };
         let progress = Progress::new(opts.progress, (train_epochs + control_epochs) as u64 * task.steps_per_epoch());
         summary.write(dir)?;
-        Ok(Session { cfg, opts, prunable, built, metrics, progress, summary, ckpt, state, train_epochs, dynamic })
+        Ok(Session { cfg, opts, prunable, built, metrics, progress, summary, ckpt, state, train_epochs, dynamic, swaps, orders: Orders::new() })
     }
 
     /// The penalty terms of a phase's last epoch (its λ schedule's final multiple of λ): what
-    /// the summary's penalty and objective are computed with.
-    fn last_epoch_terms(&self, base: &Regularization, epochs: usize) -> anyhow::Result<Regularization> {
+    /// the summary's penalty and objective are computed with, by the neuron `orders` the phase ended with.
+    fn last_epoch_terms(&self, base: &Regularization, epochs: usize, orders: &Orders) -> anyhow::Result<Regularization> {
         let schedule = &self.cfg.penalty.schedule;
-        if schedule.is_constant() {
-            return Ok(base.clone());
+        let terms = if schedule.is_constant() { base.clone() } else { base.scaled(schedule.factor(epochs.saturating_sub(1), epochs)).map_err(|m| anyhow::anyhow!(m))? };
+        if orders.is_empty() {
+            return Ok(terms);
         }
-        base.scaled(schedule.factor(epochs.saturating_sub(1), epochs)).map_err(|m| anyhow::anyhow!(m))
+        relabel(&terms, orders).map_err(|m| anyhow::anyhow!(m))
+    }
+
+    /// Records the final neuron orders in the summary and writes the points each neuron ended
+    /// at (`embedding_<param>_final.npy`).
+    fn record_orders(&mut self) -> anyhow::Result<()> {
+        let dir = self.dir();
+        for info in &mut self.summary.regularizers {
+            let Some(order) = self.orders.get(&info.param) else { continue };
+            if let Some(reg) = self.built.regularizers.iter().find(|r| r.0 == info.param).map(|r| r.1.relabelled(order))
+                && let Some(e) = reg.embedding()
+            {
+                npy::write_f32(&dir.join(format!("embedding_{}_final.npy", info.param)), &[reg.neurons(), e.dim], &e.coords)?;
+            }
+            info.order = Some(order.clone());
+        }
+        Ok(())
     }
 
     /// Records how the run stopped in summary.json and returns the error for the caller.
@@ -117,7 +140,9 @@ impl<'a> Session<'a> {
         if self.state.phase != Phase::Train {
             let ck = checkpoint::load(&dir.join("model.safetensors"))?;
             ck.restore_params(task.params_mut())?;
-            let terms = self.last_epoch_terms(&self.built.regularization, self.train_epochs)?;
+            self.orders = serde_json::from_value(ck.meta["orders"].clone()).unwrap_or_default();
+            self.record_orders()?;
+            let terms = self.last_epoch_terms(&self.built.regularization, self.train_epochs, &self.orders)?;
             self.summary.train = Some(phase_summary(cfg, task, &terms, &self.prunable, self.train_epochs, None)?);
             return Ok(());
         }
@@ -144,10 +169,15 @@ impl<'a> Session<'a> {
             max_steps: self.opts.max_steps,
             steps_before: 0,
             dynamic: self.dynamic.as_ref(),
+            swaps: self.swaps.as_ref(),
         };
-        let last = run.run().map_err(|stop| self.fail(stop))?;
-        checkpoint::save(&dir.join("model.safetensors"), &task.params(), None, &serde_json::json!({"phase": "train"}))?;
-        let terms = self.last_epoch_terms(&self.built.regularization, self.train_epochs)?;
+        let result = run.run();
+        let orders = std::mem::take(&mut run.state.orders);
+        let last = result.map_err(|stop| self.fail(stop))?;
+        self.orders = orders;
+        self.record_orders()?;
+        checkpoint::save(&dir.join("model.safetensors"), &task.params(), None, &serde_json::json!({"phase": "train", "orders": self.orders}))?;
+        let terms = self.last_epoch_terms(&self.built.regularization, self.train_epochs, &self.orders)?;
         let trained = phase_summary(cfg, task, &terms, &self.prunable, self.train_epochs, last)?;
         self.summary.warnings = stripped_tensors(&trained);
         for w in &self.summary.warnings {
@@ -156,6 +186,9 @@ impl<'a> Session<'a> {
         self.summary.train = Some(trained);
         self.summary.write(dir)?;
         self.state = RunState::start(Phase::Control, cfg.train.optimizer.lr());
+        if !(cfg.control.kind == ControlKind::Lottery && cfg.control.fresh_regularizer) {
+            self.state.orders = self.orders.clone(); // the control prices with the final geometry
+        }
         Ok(())
     }
 
@@ -204,11 +237,14 @@ impl<'a> Session<'a> {
             max_steps: self.opts.max_steps,
             steps_before: self.train_epochs as u64 * spe,
             dynamic: None,
+            swaps: None,
         };
-        let last = run.run().map_err(|stop| self.fail(stop))?;
+        let result = run.run();
+        let control_orders = std::mem::take(&mut run.state.orders);
+        let last = result.map_err(|stop| self.fail(stop))?;
         checkpoint::save(&dir.join("control.safetensors"), &ctask.params(), None, &serde_json::json!({"phase": "control"}))?;
         self.summary.control_kind = Some(format!("{:?}", cfg.control.kind).to_lowercase());
-        let terms = self.last_epoch_terms(&creg, cfg.train.epochs)?;
+        let terms = self.last_epoch_terms(&creg, cfg.train.epochs, &control_orders)?;
         self.summary.control = Some(phase_summary(cfg, &mut *ctask, &terms, &self.prunable, cfg.train.epochs, last)?);
         Ok(())
     }
@@ -222,7 +258,9 @@ impl<'a> Session<'a> {
         self.summary.write(dir)?;
         if self.opts.plots {
             let init = initial_task(self.cfg, self.cfg.seed)?;
-            crate::plot::run::write_all(dir, &self.metrics, &*init, task, &self.built.regularizers, task.primary_metric())?;
+            // the geometry each neuron ended with (after swaps; as built without them)
+            let regs: Vec<_> = self.built.regularizers.iter().map(|(p, r)| (p.clone(), self.orders.get(p).map_or_else(|| r.clone(), |o| r.relabelled(o)))).collect();
+            crate::plot::run::write_all(dir, &self.metrics, &*init, task, &regs, task.primary_metric())?;
         }
         Ok(self.summary)
     }

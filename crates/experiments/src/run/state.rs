@@ -50,6 +50,12 @@ pub struct RunState {
     /// Weights regrown by dynamic sparsity in the current epoch so far.
     #[serde(default)]
     pub regrown: u64,
+    /// Neuron swaps: which original point each neuron holds, per recurrent parameter.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub orders: super::swaps::Orders,
+    /// Neuron swaps in the current epoch so far.
+    #[serde(default)]
+    pub swap_log: super::swaps::SwapLog,
 }
 
 impl RunState {
@@ -66,6 +72,8 @@ impl RunState {
             wall_s: 0.0,
             carried: Vec::new(),
             regrown: 0,
+            orders: Default::default(),
+            swap_log: Default::default(),
         }
     }
 }

@@ -53,6 +53,10 @@ pub struct RegularizerInfo {
     pub stats: RStats,
     /// `embedding_<param>.npy` in the run folder (absent for a distance-matrix geometry).
     pub embedding_file: Option<String>,
+    /// After neuron swaps: the original point each neuron ended at (`[penalty.swaps]`; the
+    /// points themselves in `embedding_<param>_final.npy`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<Vec<usize>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

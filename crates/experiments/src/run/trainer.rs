@@ -8,6 +8,7 @@
 //! ```
 
 use super::dynamic::Dynamic;
+use super::swaps::{Swaps, relabel};
 use super::metrics::{Metrics, Record};
 use super::progress::Progress;
 use super::state::RunState;
@@ -80,6 +81,9 @@ pub struct PhaseRun<'a> {
     pub steps_before: u64,
     /// Dynamic sparse training (`prune.kind = "dynamic"`; only the training phase).
     pub dynamic: Option<&'a Dynamic>,
+    /// Neuron swaps (`[penalty.swaps]`; only the training phase). Without them the orders in
+    /// the state (a control after a swapping run) still relabel the penalty.
+    pub swaps: Option<&'a Swaps>,
 }
 
 /// The checkpoint path of a run folder.
@@ -112,6 +116,14 @@ impl PhaseRun<'_> {
             return Ok(None);
         }
         self.reg.scaled(lambda_factor).map(Some).map_err(|m| Stop::Error(anyhow::anyhow!(m)))
+    }
+
+    /// The penalty terms relabelled by the state's neuron orders (None: no orders, use `base`).
+    fn relabelled(&self, base: &Regularization) -> Result<Option<Regularization>, Stop> {
+        if self.state.orders.is_empty() {
+            return Ok(None);
+        }
+        relabel(base, &self.state.orders).map(Some).map_err(|m| Stop::Error(anyhow::anyhow!(m)))
     }
 
     /// One optimizer step at `global`: prune on schedule, forward and backward, the penalty,
@@ -196,6 +208,7 @@ impl PhaseRun<'_> {
             val: val.metrics.clone(),
             wall_s: wall,
             regrown: self.dynamic.filter(|_| self.prunes).map(|_| self.state.regrown),
+            swaps: self.swaps.map(|_| self.state.swap_log),
         };
         self.metrics.append(&rec)?;
         let primary = self.task.primary_metric();
@@ -222,6 +235,7 @@ impl PhaseRun<'_> {
         self.state.penalty_sum = 0.0;
         self.state.loss_count = 0;
         self.state.regrown = 0;
+        self.state.swap_log = Default::default();
         self.save_checkpoint(started)?;
         Ok(val)
     }
@@ -243,7 +257,8 @@ impl PhaseRun<'_> {
             }
             let lambda_factor = self.cfg.penalty.schedule.factor(epoch, self.epochs);
             let scaled = self.epoch_terms(lambda_factor)?;
-            let reg: &Regularization = scaled.as_ref().unwrap_or(self.reg);
+            let base: &Regularization = scaled.as_ref().unwrap_or(self.reg);
+            let mut relabelled = self.relabelled(base)?;
             if self.cfg.train.lr_decay < 1.0 {
                 let decay = EpochDecay { after: self.cfg.train.lr_decay_after, factor: self.cfg.train.lr_decay };
                 self.opt.lr = decay.lr(self.cfg.train.optimizer.lr(), epoch);
@@ -251,6 +266,13 @@ impl PhaseRun<'_> {
             self.progress.prefix(format!("{} epoch {}/{}", self.state.phase.name(), epoch + 1, self.epochs));
             while self.state.step_in_epoch < spe {
                 let global = epoch as u64 * spe + self.state.step_in_epoch;
+                if let Some(sw) = self.swaps.filter(|s| s.due(global)) {
+                    let current = relabelled.as_ref().unwrap_or(base);
+                    let round = sw.round(current, &self.task.params(), &mut self.state.orders).map_err(|m| Stop::Error(anyhow::anyhow!(m)))?;
+                    self.state.swap_log.add(&round);
+                    relabelled = self.relabelled(base)?;
+                }
+                let reg = relabelled.as_ref().unwrap_or(base);
                 let (loss, pen) = self.step(reg, &schedule, epoch, global)?;
                 self.state.loss_sum += loss;
                 self.state.penalty_sum += pen;
@@ -259,7 +281,7 @@ impl PhaseRun<'_> {
                 self.progress.step(global + 1, loss);
                 self.mid_epoch_saves(global, started)?;
             }
-            last = Some(self.end_epoch(reg, lambda_factor, started)?);
+            last = Some(self.end_epoch(relabelled.as_ref().unwrap_or(base), lambda_factor, started)?);
             let done = self.steps_before + self.state.epoch as u64 * spe;
             if self.max_steps.is_some_and(|m| done >= m) && self.state.epoch < self.epochs {
                 return Err(Stop::Paused(done));
