@@ -78,6 +78,15 @@ fn grid_expansion_and_ids_are_stable() {
     let g3 = show(&s3);
     assert_eq!(g3[0].1, grid[0].1);
     assert_ne!(g3[1].1, grid[1].1);
+    // a field a later version adds with its default does not move an id: the id hashes the
+    // config without its default values
+    let mut old = serde_json::json!({"seed": 3, "train": {"epochs": 5, "clip": 0.0}});
+    let mut newer = serde_json::json!({"seed": 3, "train": {"epochs": 5, "clip": 0.0, "added": 1.0}});
+    let default = serde_json::json!({"seed": 0, "train": {"epochs": 20, "clip": 0.0, "added": 1.0}});
+    geosparse_experiments::sweep::spec::strip_defaults(&mut old, &default);
+    geosparse_experiments::sweep::spec::strip_defaults(&mut newer, &default);
+    assert_eq!(old, newer);
+    assert_eq!(old, serde_json::json!({"seed": 3, "train": {"epochs": 5}}));
     // the hash function itself is FNV-1a 64 (its published test vectors)
     assert_eq!(geosparse_experiments::sweep::spec::fnv1a(b""), 0xcbf29ce484222325);
     assert_eq!(geosparse_experiments::sweep::spec::fnv1a(b"a"), 0xaf63dc4c8601ec8c);

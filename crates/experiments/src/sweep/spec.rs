@@ -95,13 +95,29 @@ pub fn fnv1a(bytes: &[u8]) -> u64 {
 }
 
 /// The id of a config: its canonical JSON without the run name and thread count (which do not
-/// change the numbers' meaning), hashed.
+/// change the numbers' meaning) and without every value equal to the built-in default's at the
+/// same place, hashed. Dropping the defaults keeps ids (and so a sweep's finished runs) stable
+/// when a later version adds a field with a default: the old configs' ids do not move.
 pub fn config_id(cfg: &RunConfig) -> String {
     let mut c = cfg.clone();
     c.name = String::new();
     c.threads = 0;
-    let json = serde_json::to_string(&c).expect("configs serialise");
-    format!("{:016x}", fnv1a(json.as_bytes()))
+    let mut v = serde_json::to_value(&c).expect("configs serialise");
+    strip_defaults(&mut v, &serde_json::to_value(RunConfig::default()).expect("configs serialise"));
+    format!("{:016x}", fnv1a(v.to_string().as_bytes()))
+}
+
+/// Removes from `v` every key whose value equals `default`'s at the same path (recursing into
+/// objects present in both). Injective for values of one shape: the removed keys are the
+/// default's.
+pub fn strip_defaults(v: &mut serde_json::Value, default: &serde_json::Value) {
+    let (Some(obj), Some(def)) = (v.as_object_mut(), default.as_object()) else { return };
+    obj.retain(|k, x| def.get(k) != Some(x));
+    for (k, x) in obj.iter_mut() {
+        if let Some(d) = def.get(k) {
+            strip_defaults(x, d);
+        }
+    }
 }
 
 impl SweepSpec {
