@@ -53,6 +53,22 @@ impl Inhibitor {
         }
     }
 
+    /// f′(d), the slope that carries the penalty's gradient into the neurons' coordinates
+    /// (trainable embeddings).
+    #[inline]
+    pub fn derivative(&self, d: f64) -> f64 {
+        match *self {
+            Inhibitor::Square { amplitude } => 2.0 * amplitude * d,
+            Inhibitor::Gauss { amplitude, width } => -2.0 * d / width * amplitude * (-d * d / width).exp(),
+            Inhibitor::Dog { amplitude, width, width2 } => {
+                amplitude * (-2.0 * d / width * (-d * d / width).exp() + 2.0 * d / width2 * (-d * d / width2).exp())
+            }
+            Inhibitor::Ripple { amplitude, frequency, .. } => -amplitude * frequency * (frequency * d).sin(),
+            Inhibitor::Identity { amplitude } => amplitude,
+            Inhibitor::Constant { .. } => 0.0,
+        }
+    }
+
     /// The name used in configs and on the command line.
     pub fn name(&self) -> &'static str {
         match self {

@@ -28,6 +28,7 @@ pub mod seed;
 pub mod space;
 pub mod spec;
 pub mod swap;
+pub mod trainable;
 
 pub use error::ModuliError;
 pub use inhibitor::Inhibitor;

@@ -32,6 +32,13 @@ impl Space for Euclidean {
     fn distance(&self, a: &[f32], b: &[f32]) -> f64 {
         a.iter().zip(b).map(|(&x, &y)| (x as f64 - y as f64).powi(2)).sum::<f64>().sqrt()
     }
+    fn distance_grad(&self, a: &[f32], b: &[f32], grad: &mut [f64]) -> f64 {
+        let d = self.distance(a, b);
+        for ((g, &x), &y) in grad.iter_mut().zip(a).zip(b) {
+            *g = if d > 0.0 { (x as f64 - y as f64) / d } else { 0.0 };
+        }
+        d
+    }
     fn canonicalize(&self, p: &mut [f32]) -> Result<(), String> {
         match p.iter().find(|x| !x.is_finite()) {
             Some(x) => Err(format!("coordinate {x} is not finite")),

@@ -41,6 +41,33 @@ impl Klein {
     }
 }
 
+impl Klein {
+    /// The image of b nearest to a, and its squared distance (first found wins a tie).
+    fn nearest_image(&self, a: &[f32], b: &[f32]) -> (f64, f64, f64) {
+        let l = self.side;
+        let (ax, ay) = (a[0] as f64, a[1] as f64);
+        let (bx, by) = (b[0] as f64, b[1] as f64);
+        let mut best = (bx, by, f64::INFINITY);
+        let mut consider = |x: f64, y: f64| {
+            let d2 = (ax - x).powi(2) + (ay - y).powi(2);
+            if d2 < best.2 {
+                best = (x, y, d2);
+            }
+        };
+        // m = 0: translations in y (id, τ, τ⁻¹).
+        for dy in [by, by + l, by - l] {
+            consider(bx, dy);
+        }
+        // m = ±1: glides (γ, γτ, γτ⁻¹ and their γ⁻¹ twins) reflect y to L − y − nL.
+        for gx in [bx + l, bx - l] {
+            for gy in [l - by, -by, 2.0 * l - by] {
+                consider(gx, gy);
+            }
+        }
+        best
+    }
+}
+
 impl Space for Klein {
     fn coord_dim(&self) -> usize {
         2
@@ -49,21 +76,15 @@ impl Space for Klein {
         (0..2 * n).map(|_| (rng.random::<f64>() * self.side) as f32).collect()
     }
     fn distance(&self, a: &[f32], b: &[f32]) -> f64 {
-        let l = self.side;
-        let (ax, ay) = (a[0] as f64, a[1] as f64);
-        let (bx, by) = (b[0] as f64, b[1] as f64);
-        let mut best = f64::INFINITY;
-        // m = 0: translations in y (id, τ, τ⁻¹).
-        for dy in [by, by + l, by - l] {
-            best = best.min((ax - bx).powi(2) + (ay - dy).powi(2));
-        }
-        // m = ±1: glides (γ, γτ, γτ⁻¹ and their γ⁻¹ twins) reflect y to L − y − nL.
-        for gx in [bx + l, bx - l] {
-            for gy in [l - by, -by, 2.0 * l - by] {
-                best = best.min((ax - gx).powi(2) + (ay - gy).powi(2));
-            }
-        }
-        best.sqrt()
+        self.nearest_image(a, b).2.sqrt()
+    }
+    fn distance_grad(&self, a: &[f32], b: &[f32], grad: &mut [f64]) -> f64 {
+        let (ix, iy, d2) = self.nearest_image(a, b);
+        let d = d2.sqrt();
+        let (dx, dy) = (a[0] as f64 - ix, a[1] as f64 - iy);
+        grad[0] = if d > 0.0 { dx / d } else { 0.0 };
+        grad[1] = if d > 0.0 { dy / d } else { 0.0 };
+        d
     }
     fn canonicalize(&self, p: &mut [f32]) -> Result<(), String> {
         let l = self.side;

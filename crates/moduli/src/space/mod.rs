@@ -33,6 +33,11 @@ pub trait Space: Send + Sync + std::fmt::Debug {
     fn sample(&self, n: usize, rng: &mut GeoRng) -> Vec<f32>;
     /// Geodesic distance between two points given by their coordinates.
     fn distance(&self, a: &[f32], b: &[f32]) -> f64;
+    /// d(a, b) and its gradient in a, written to `grad` (`coord_dim` entries): the coordinate
+    /// gradient on flat spaces (torus and Klein bottle through the nearest image), the
+    /// Riemannian one on spheres (tangent at a; a step is followed by [`Space::canonicalize`],
+    /// the retraction). 0 where d is not differentiable (a = b; antipodes).
+    fn distance_grad(&self, a: &[f32], b: &[f32], grad: &mut [f64]) -> f64;
     /// Brings user-supplied coordinates onto the space (wrap into the fundamental domain,
     /// normalise onto the sphere). Errors name the offending row.
     fn canonicalize(&self, point: &mut [f32]) -> Result<(), String>;
@@ -100,6 +105,17 @@ pub(crate) fn angle(a: &[f32], b: &[f32]) -> f64 {
         sum += (u + v) * (u + v);
     }
     2.0 * diff.sqrt().atan2(sum.sqrt())
+}
+
+/// Riemannian gradient in a of θ(a, b) = the angle between unit vectors a and b:
+/// −(b − cos θ · a) / sin θ (0 when sin θ vanishes). Returns θ.
+pub(crate) fn angle_grad(a: &[f32], b: &[f32], grad: &mut [f64]) -> f64 {
+    let t = angle(a, b);
+    let (c, s) = (t.cos(), t.sin());
+    for ((g, &x), &y) in grad.iter_mut().zip(a).zip(b) {
+        *g = if s > 1e-12 { -(y as f64 - c * x as f64) / s } else { 0.0 };
+    }
+    t
 }
 
 #[cfg(test)]

@@ -37,6 +37,13 @@ impl Space for Projective {
         self.radius * t.min(std::f64::consts::PI - t)
     }
     }
+    fn distance_grad(&self, a: &[f32], b: &[f32], grad: &mut [f64]) -> f64 {
+        // d = r·min(θ, π − θ): past π/2 the nearer representative of b's line is −b
+        let t = super::angle_grad(a, b, grad);
+        let sign = if t <= std::f64::consts::FRAC_PI_2 { self.radius } else { -self.radius };
+        grad.iter_mut().for_each(|g| *g *= sign);
+        self.radius * t.min(std::f64::consts::PI - t)
+    }
     fn canonicalize(&self, p: &mut [f32]) -> Result<(), String> {
         normalize(p)?;
         upper(p);

@@ -28,6 +28,11 @@ impl Space for Sphere {
     fn distance(&self, a: &[f32], b: &[f32]) -> f64 {
         self.radius * angle(a, b)
     }
+    fn distance_grad(&self, a: &[f32], b: &[f32], grad: &mut [f64]) -> f64 {
+        let t = super::angle_grad(a, b, grad);
+        grad.iter_mut().for_each(|g| *g *= self.radius);
+        self.radius * t
+    }
     fn canonicalize(&self, p: &mut [f32]) -> Result<(), String> {
         normalize(p)
     }

@@ -43,6 +43,18 @@ impl Space for Torus {
             .sum::<f64>()
             .sqrt()
     }
+    fn distance_grad(&self, a: &[f32], b: &[f32], grad: &mut [f64]) -> f64 {
+        // the signed wrapped difference of each coordinate, in [−side/2, side/2]
+        let mut d2 = 0.0;
+        for ((g, &x), &y) in grad.iter_mut().zip(a).zip(b) {
+            let s = x as f64 - y as f64;
+            *g = s - self.side * (s / self.side).round();
+            d2 += *g * *g;
+        }
+        let d = d2.sqrt();
+        grad.iter_mut().for_each(|g| *g = if d > 0.0 { *g / d } else { 0.0 });
+        d
+    }
     fn canonicalize(&self, p: &mut [f32]) -> Result<(), String> {
         for x in p.iter_mut() {
             if !x.is_finite() {
