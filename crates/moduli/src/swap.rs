@@ -93,6 +93,43 @@ pub fn swap_delta(r: &[f32], a: &[f64], n: usize, x: usize, y: usize) -> f64 {
     d
 }
 
+/// Each n × n block transposed.
+fn transposed<T: Copy + Default>(m: &[T], n: usize) -> Vec<T> {
+    let mut t = vec![T::default(); m.len()];
+    for (src, dst) in m.chunks(n * n).zip(t.chunks_mut(n * n)) {
+        for i in 0..n {
+            for j in 0..n {
+                dst[j * n + i] = src[i * n + j];
+            }
+        }
+    }
+    t
+}
+
+/// [`swap_delta`] reading the columns of R and A as the rows of their transposes `rt`, `at`:
+/// the same terms in the same order, so the same value to the last bit.
+fn delta_by_rows(r: &[f32], rt: &[f32], a: &[f64], at: &[f64], n: usize, x: usize, y: usize) -> f64 {
+    let mut d = 0.0;
+    for b in 0..r.len() / (n * n) {
+        let o = b * n * n;
+        let (rx, ry, cx, cy) = (&r[o + x * n..o + x * n + n], &r[o + y * n..o + y * n + n], &rt[o + x * n..o + x * n + n], &rt[o + y * n..o + y * n + n]);
+        let (ax, ay, bx, by) = (&a[o + x * n..o + x * n + n], &a[o + y * n..o + y * n + n], &at[o + x * n..o + x * n + n], &at[o + y * n..o + y * n + n]);
+        let (lo, hi) = (x.min(y), x.max(y));
+        for span in [0..lo, lo + 1..hi, hi + 1..n] {
+            // zipped slices: no bounds checks; j in increasing order, x and y skipped
+            let rows = rx[span.clone()].iter().zip(&ry[span.clone()]).zip(&cx[span.clone()]).zip(&cy[span.clone()]);
+            let weights = ax[span.clone()].iter().zip(&ay[span.clone()]).zip(&bx[span.clone()]).zip(&by[span]);
+            for ((((&rx, &ry), &cx), &cy), (((&ax, &ay), &bx), &by)) in rows.zip(weights) {
+                d += (ry as f64 - rx as f64) * (ax - ay) + (cy as f64 - cx as f64) * (bx - by);
+            }
+        }
+        let rr = |i: usize, j: usize| r[o + i * n + j] as f64;
+        let aa = |i: usize, j: usize| a[o + i * n + j];
+        d += (rr(y, y) - rr(x, x)) * (aa(x, x) - aa(y, y)) + (rr(y, x) - rr(x, y)) * (aa(x, y) - aa(y, x));
+    }
+    d
+}
+
 /// Swaps rows x, y and columns x, y of every block of R: neuron x takes y's point.
 pub fn swap_points(r: &mut [f32], n: usize, x: usize, y: usize) {
     assert!(n > 0 && r.len().is_multiple_of(n * n) && x < n && y < n, "swap: neurons {x}, {y} of {n}, R of {} entries", r.len());
@@ -116,12 +153,16 @@ pub fn swap_round(r: &mut [f32], a: &[f64], n: usize, count: usize, order: &mut 
     by_cost.sort_by(|&i, &j| costs[j].total_cmp(&costs[i]).then(i.cmp(&j)));
     let tolerance = 1e-12 * cost_before.abs();
     let mut swaps = Vec::new();
+    // every block's transpose, so that each candidate's column reads are contiguous rows too
+    let (rt, at) = (transposed(r, n), transposed(a, n));
+    let mut rt = rt;
     for &x in by_cost.iter().take(count.min(n)) {
-        let best = (0..n).filter(|&y| y != x).map(|y| (swap_delta(r, a, n, x, y), y)).min_by(|p, q| p.0.total_cmp(&q.0).then(p.1.cmp(&q.1)));
+        let best = (0..n).filter(|&y| y != x).map(|y| (delta_by_rows(r, &rt, a, &at, n, x, y), y)).min_by(|p, q| p.0.total_cmp(&q.0).then(p.1.cmp(&q.1)));
         if let Some((delta, y)) = best
             && delta < -tolerance
         {
             swap_points(r, n, x, y);
+            swap_points(&mut rt, n, x, y); // (PRPᵀ)ᵀ = P Rᵀ Pᵀ: the transpose swaps alike
             order.swap(x, y);
             swaps.push((x, y));
         }
@@ -156,6 +197,45 @@ mod tests {
         // sparse magnitudes, as a pruned W
         let a = (0..blocks * n * n).map(|_| if g.random_bool(0.3) { g.random_range(0.0..1.0) } else { 0.0 }).collect();
         (r, a)
+    }
+
+    /// swap_round as first written: every candidate through `swap_delta`'s strided columns.
+    fn naive_round(r: &mut [f32], a: &[f64], n: usize, count: usize, order: &mut [usize]) -> SwapRound {
+        let cost_before = total_cost(r, a, n);
+        let costs = neuron_costs(r, a, n);
+        let mut by_cost: Vec<usize> = (0..n).collect();
+        by_cost.sort_by(|&i, &j| costs[j].total_cmp(&costs[i]).then(i.cmp(&j)));
+        let mut swaps = Vec::new();
+        for &x in by_cost.iter().take(count.min(n)) {
+            let best = (0..n).filter(|&y| y != x).map(|y| (swap_delta(r, a, n, x, y), y)).min_by(|p, q| p.0.total_cmp(&q.0).then(p.1.cmp(&q.1)));
+            if let Some((delta, y)) = best
+                && delta < -1e-12 * cost_before.abs()
+            {
+                swap_points(r, n, x, y);
+                order.swap(x, y);
+                swaps.push((x, y));
+            }
+        }
+        SwapRound { swaps, cost_before, cost_after: total_cost(r, a, n) }
+    }
+
+    #[test]
+    fn the_round_on_transposed_copies_is_the_naive_round_to_the_bit() {
+        use rand::{Rng, SeedableRng};
+        let mut g = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+        for (n, blocks, count) in [(9, 1, 4), (16, 3, 16), (33, 2, 7)] {
+            let r0: Vec<f32> = (0..blocks * n * n).map(|_| g.random_range(0.0..10.0f32)).collect();
+            let a: Vec<f64> = (0..blocks * n * n).map(|_| if g.random::<f64>() < 0.3 { g.random::<f64>() } else { 0.0 }).collect();
+            let (mut r1, mut r2) = (r0.clone(), r0.clone());
+            let (mut o1, mut o2): (Vec<usize>, Vec<usize>) = ((0..n).collect(), (0..n).collect());
+            for _ in 0..3 {
+                let fast = swap_round(&mut r1, &a, n, count, &mut o1);
+                let naive = naive_round(&mut r2, &a, n, count, &mut o2);
+                assert_eq!(fast, naive, "n {n} B {blocks}");
+                assert!(!fast.swaps.is_empty() || fast.cost_after == fast.cost_before);
+            }
+            assert_eq!((r1, o1), (r2, o2));
+        }
     }
 
     #[test]
