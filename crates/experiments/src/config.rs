@@ -116,6 +116,32 @@ pub struct PenaltyConfig {
     /// out of configs without it, so their sweep ids stay what they were).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub swaps: Option<SwapConfig>,
+    /// Trainable embeddings: the points move with the penalty's gradient (absent: frozen).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trainable: Option<TrainableConfig>,
+}
+
+/// `[penalty.trainable]`: the neurons' points become parameters (issue 14; SPEC §1.6): each step
+/// the penalty's gradient over the points (`geosparse_moduli::trainable`) takes an Adam step,
+/// the points are put back on the space (`canonicalize`) and R is rebuilt from them.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TrainableConfig {
+    /// Adam step size of the points (0: the optimizer's learning rate — the reference trained
+    /// them in the net's own optimizer).
+    pub lr: f64,
+    /// × this per epoch on that step size (the November 2024 adding code: 0.99).
+    pub decay: f64,
+    /// The points stay put before this fraction of the training phase, [0, 1).
+    pub start: f64,
+    /// Freeze the points in the held epochs (the adding code's stabilizer epochs).
+    pub freeze_hold: bool,
+}
+
+impl Default for TrainableConfig {
+    fn default() -> Self {
+        TrainableConfig { lr: 0.0, decay: 1.0, start: 0.0, freeze_hold: true }
+    }
 }
 
 /// `[penalty.swaps]`: every `every` steps the `count` neurons of highest wiring cost
@@ -143,7 +169,7 @@ impl Default for PenaltyConfig {
     fn default() -> Self {
         let mut regularizer = RegularizerSpec::new(geosparse_moduli::SpaceName::Torus, geosparse_moduli::InhibitorName::Dog);
         regularizer.invert = true;
-        PenaltyConfig { lambda: 0.1, p: Power::One, regularizer, per_gate: false, shared_layers: false, l1_other: 0.0, schedule: LambdaSchedule::default(), swaps: None }
+        PenaltyConfig { lambda: 0.1, p: Power::One, regularizer, per_gate: false, shared_layers: false, l1_other: 0.0, schedule: LambdaSchedule::default(), swaps: None, trainable: None }
     }
 }
 
@@ -275,6 +301,47 @@ impl RunConfig {
         toml::to_string_pretty(self).expect("a RunConfig always serialises")
     }
 
+    /// `[penalty.trainable]`: ranges, what it cannot be combined with, and the collapse guard.
+    fn validate_trainable(&self, t: &TrainableConfig) -> Result<(), ConfigError> {
+        let e = |m: String| Err(ConfigError(m));
+        if !(t.lr.is_finite() && t.lr >= 0.0) {
+            return e(format!("penalty.trainable.lr: {} is not allowed; give a step size >= 0 (0: the optimizer's)", t.lr));
+        }
+        if !(t.decay > 0.0 && t.decay <= 1.0) {
+            return e(format!("penalty.trainable.decay: {} is not allowed; give a factor per epoch in (0, 1]", t.decay));
+        }
+        if !(0.0..1.0).contains(&t.start) {
+            return e(format!("penalty.trainable.start: {} is not allowed; give a fraction of training in [0, 1)", t.start));
+        }
+        let reg = &self.penalty.regularizer;
+        let clash = [
+            (self.penalty.lambda == 0.0, "penalty.lambda is 0: no penalty to move the points"),
+            (reg.permute, "penalty.regularizer.permute = true: a shuffled R is no function of the points"),
+            (reg.distances.is_some(), "penalty.regularizer.distances: a distance matrix has no points to move"),
+            (self.penalty.per_gate, "penalty.per_gate = true: one trainable embedding per gate is not supported"),
+            (self.penalty.shared_layers, "penalty.shared_layers = true: the layers' weights would pull one embedding apart"),
+            (self.penalty.swaps.is_some(), "[penalty.swaps]: give one way of moving the geometry"),
+        ];
+        if let Some((_, why)) = clash.iter().find(|c| c.0) {
+            return e(format!("penalty.trainable: not with {why}"));
+        }
+        // the collapse guard: an R cheapest at d = 0 is zeroed (or made constant) by moving every
+        // point onto one, a trivial solution; such inhibitors are refused
+        let spec = reg.resolve(Some(16), 0).map_err(|err| ConfigError(format!("penalty.regularizer.{err}")))?.spec;
+        let sigma = if spec.invert { -1.0 } else { 1.0 };
+        let reach = spec.geometry.space().and_then(|s| s.diameter()).unwrap_or(20.0);
+        let r0 = sigma * spec.inhibitor.eval(0.0);
+        let cheapest_elsewhere = (1..=400).map(|k| sigma * spec.inhibitor.eval(reach * k as f64 / 400.0)).fold(f64::INFINITY, f64::min);
+        if r0 <= cheapest_elsewhere {
+            return e(format!(
+                "penalty.trainable: the {}{} inhibitor prices d = 0 cheapest, so moving every point onto one would erase the penalty (collapse); use one whose R rises at d = 0, e.g. the inverted dog",
+                if spec.invert { "inverted " } else { "" },
+                spec.inhibitor.name()
+            ));
+        }
+        Ok(())
+    }
+
     /// Checks every range once; the message names the field.
     pub fn validate(&self) -> Result<(), ConfigError> {
         let e = |m: String| Err(ConfigError(m));
@@ -340,6 +407,9 @@ impl RunConfig {
             if self.penalty.shared_layers {
                 return e("penalty.swaps: with shared_layers = true every layer prices by one R, but swaps follow each layer's own weights; drop one of the two".into());
             }
+        }
+        if let Some(t) = &self.penalty.trainable {
+            self.validate_trainable(t)?;
         }
         if self.penalty.per_gate && self.task.gates() == 1 {
             return e(format!(

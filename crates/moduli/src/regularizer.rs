@@ -107,29 +107,7 @@ impl Resolved {
             };
             Embedding { coords, dim: s.coord_dim() }
         });
-        let f = &spec.inhibitor;
-        let mut r = vec![0f32; n * n];
-        match (&space, &embedding, &self.distances) {
-            (Some(space), Some(emb), _) => {
-                fill_symmetric(n, &mut r, |i, j| f.eval(space.distance(emb.point(i), emb.point(j))) as f32)
-            }
-            (None, _, Some(d)) => r.par_iter_mut().zip(d.par_iter()).for_each(|(o, &d)| *o = f.eval(d as f64) as f32),
-            _ => unreachable!("resolve() gives either a space or a distance matrix"),
-        }
-        if let Some(pos) = r.iter().position(|v| !v.is_finite()) {
-            return Err(ModuliError::invalid(
-                "inhibitor",
-                format!("{} giving R[{}, {}] = {}", f.name(), pos / n, pos % n, r[pos]),
-                "R must be finite: lower the amplitude or the distances' scale",
-            ));
-        }
-        if spec.permute {
-            r.shuffle(&mut seed::rng(spec.seed, "moduli/permute"));
-        }
-        if spec.invert {
-            let max = r.par_iter().copied().reduce(|| f32::NEG_INFINITY, f32::max);
-            r.par_iter_mut().for_each(|v| *v = max - *v);
-        }
+        let r = prices(spec, space.as_deref(), embedding.as_ref(), self.distances.as_deref())?;
         Ok(Regularizer {
             spec: spec.clone(),
             space,
@@ -140,7 +118,49 @@ impl Resolved {
     }
 }
 
+/// R from the points (or a distance matrix): the inhibitor of each distance, then the
+/// optional shuffle and inversion of the spec.
+fn prices(spec: &ResolvedSpec, space: Option<&dyn Space>, embedding: Option<&Embedding>, distances: Option<&[f32]>) -> Result<Vec<f32>, ModuliError> {
+    let n = spec.neurons;
+    let f = &spec.inhibitor;
+    let mut r = vec![0f32; n * n];
+    match (space, embedding, distances) {
+        (Some(space), Some(emb), _) => fill_symmetric(n, &mut r, |i, j| f.eval(space.distance(emb.point(i), emb.point(j))) as f32),
+        (None, _, Some(d)) => r.par_iter_mut().zip(d.par_iter()).for_each(|(o, &d)| *o = f.eval(d as f64) as f32),
+        _ => unreachable!("resolve() gives either a space or a distance matrix"),
+    }
+    if let Some(pos) = r.iter().position(|v| !v.is_finite()) {
+        return Err(ModuliError::invalid(
+            "inhibitor",
+            format!("{} giving R[{}, {}] = {}", f.name(), pos / n, pos % n, r[pos]),
+            "R must be finite: lower the amplitude or the distances' scale",
+        ));
+    }
+    if spec.permute {
+        r.shuffle(&mut seed::rng(spec.seed, "moduli/permute"));
+    }
+    if spec.invert {
+        let max = r.par_iter().copied().reduce(|| f32::NEG_INFINITY, f32::max);
+        r.par_iter_mut().for_each(|v| *v = max - *v);
+    }
+    Ok(r)
+}
+
 impl Regularizer {
+    /// The same spec with the neurons at `coords` (n × coord_dim; trainable embeddings): R
+    /// recomputed from them. An error for a distance-matrix geometry (no points) or coords of
+    /// the wrong size.
+    pub fn with_points(&self, coords: Vec<f32>) -> Result<Regularizer, ModuliError> {
+        let space = self.space.clone().ok_or_else(|| ModuliError::invalid("points", "a distance matrix", "a space with coordinates"))?;
+        let k = space.coord_dim();
+        if coords.len() != self.neurons() * k {
+            return Err(ModuliError::invalid("points", format!("{} coordinates", coords.len()), format!("{} × {k}", self.neurons())));
+        }
+        let embedding = Embedding { coords, dim: k };
+        let r = prices(&self.spec, Some(space.as_ref()), Some(&embedding), None)?;
+        Ok(Regularizer { spec: self.spec.clone(), space: Some(space), embedding: Some(embedding), given_distances: None, r: Arc::new(r) })
+    }
+
     /// N.
     pub fn neurons(&self) -> usize {
         self.spec.neurons

@@ -100,10 +100,11 @@ pub(crate) fn load(dir: &Path, cfg: &RunConfig, param: &str, layer: usize) -> an
     Ok((w.clone(), n, reg))
 }
 
-/// The regularizer `param` ended training with: rebuilt from the config and seed, relabelled by
-/// the neuron swaps recorded in model.safetensors (`[penalty.swaps]`), if any.
+/// The regularizer `param` ended training with: rebuilt from the config and seed, at the trained
+/// points (`[penalty.trainable]`) or relabelled by the neuron swaps (`[penalty.swaps]`) that
+/// model.safetensors recorded, if any.
 pub(crate) fn regularizer_of_model(cfg: &RunConfig, n: usize, layer: usize, param: &str, model: &checkpoint::Loaded) -> anyhow::Result<geosparse_moduli::Regularizer> {
-    let reg = regularizer(cfg, n, layer)?;
+    let reg = crate::run::trainable::with_recorded_points(regularizer(cfg, n, layer)?, &model.meta, param)?;
     let order: Option<Vec<usize>> = model.meta.get("orders").and_then(|o| o.get(param)).and_then(|o| serde_json::from_value(o.clone()).ok());
     match order {
         Some(o) if o.len() == n => Ok(reg.relabelled(&o)),

@@ -24,6 +24,7 @@ pub mod progress;
 pub mod state;
 pub mod summary;
 pub mod swaps;
+pub mod trainable;
 pub mod trainer;
 
 use crate::config::{ControlKind, RunConfig};

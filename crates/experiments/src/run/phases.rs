@@ -10,6 +10,7 @@
 
 use super::dynamic::Dynamic;
 use super::swaps::{Orders, Swaps, relabel};
+use super::trainable::{Points, PointsState, Trainable};
 use super::folder::refused;
 use super::metrics::Metrics;
 use super::penalty::{self, Built};
@@ -49,6 +50,10 @@ pub(crate) struct Session<'a> {
     swaps: Option<Swaps>,
     /// The neuron orders the training phase ended with (empty without swaps).
     orders: Orders,
+    /// Trainable embeddings, when `[penalty.trainable]` is given.
+    trainable: Option<Trainable>,
+    /// The points the training phase ended with (empty unless trainable).
+    points: Points,
 }
 
 impl<'a> Session<'a> {
@@ -86,35 +91,69 @@ impl<'a> Session<'a> {
         let train_epochs = cfg.prune.total_epochs(cfg.train.epochs);
         let dynamic = Dynamic::build(cfg, task, &prunable, train_epochs as u64 * task.steps_per_epoch()).map_err(refused)?;
         let swaps = Swaps::build(cfg, train_epochs as u64 * task.steps_per_epoch());
+        let trainable = Trainable::build(cfg, &built, train_epochs as u64 * task.steps_per_epoch());
+        if ckpt.is_none()
+            && let Some(t) = &trainable
+        {
+            state.points = t.initial();
+        }
         let control_epochs = if cfg.control.kind == ControlKind::None { 0 } else { cfg.train.epochs };
         let progress = Progress::new(opts.progress, (train_epochs + control_epochs) as u64 * task.steps_per_epoch());
         summary.write(dir)?;
-        Ok(Session { cfg, opts, prunable, built, metrics, progress, summary, ckpt, state, train_epochs, dynamic, swaps, orders: Orders::new() })
+        Ok(Session { cfg, opts, prunable, built, metrics, progress, summary, ckpt, state, train_epochs, dynamic, swaps, orders: Orders::new(), trainable, points: Points::new() })
     }
 
     /// The penalty terms of a phase's last epoch (its λ schedule's final multiple of λ): what
     /// the summary's penalty and objective are computed with, by the neuron `orders` the phase ended with.
-    fn last_epoch_terms(&self, base: &Regularization, epochs: usize, orders: &Orders) -> anyhow::Result<Regularization> {
+    fn last_epoch_terms(&self, base: &Regularization, epochs: usize, orders: &Orders, points: &Points) -> anyhow::Result<Regularization> {
         let schedule = &self.cfg.penalty.schedule;
         let terms = if schedule.is_constant() { base.clone() } else { base.scaled(schedule.factor(epochs.saturating_sub(1), epochs)).map_err(|m| anyhow::anyhow!(m))? };
-        if orders.is_empty() {
-            return Ok(terms);
+        if !orders.is_empty() {
+            return relabel(&terms, orders).map_err(|m| anyhow::anyhow!(m));
         }
-        relabel(&terms, orders).map_err(|m| anyhow::anyhow!(m))
+        match &self.trainable {
+            Some(t) if !points.is_empty() => t.terms(&terms, points).map_err(|m| anyhow::anyhow!(m)),
+            _ => Ok(terms),
+        }
+    }
+
+    /// The regularizers as the training phase left them: relabelled by swaps, or at the
+    /// trained points.
+    fn final_regularizers(&self) -> anyhow::Result<Vec<(String, geosparse_moduli::Regularizer)>> {
+        let mut out = Vec::new();
+        for (p, r) in &self.built.regularizers {
+            let reg = match (self.orders.get(p), &self.trainable) {
+                (Some(o), _) => r.relabelled(o),
+                (None, Some(t)) if self.points.contains_key(p) => t.regularizer(p, &self.points).map_err(|m| anyhow::anyhow!(m))?.unwrap_or_else(|| r.clone()),
+                _ => r.clone(),
+            };
+            out.push((p.clone(), reg));
+        }
+        Ok(out)
+    }
+
+    /// The trained points a model file recorded (empty without them), with fresh moments.
+    fn points_from_meta(&self, meta: &serde_json::Value) -> Points {
+        let coords: std::collections::BTreeMap<String, Vec<f32>> = serde_json::from_value(meta["points"].clone()).unwrap_or_default();
+        coords.into_iter().map(|(p, c)| (p, PointsState { m: vec![0.0; c.len()], v: vec![0.0; c.len()], coords: c, steps: 0 })).collect()
     }
 
     /// Records the final neuron orders in the summary and writes the points each neuron ended
-    /// at (`embedding_<param>_final.npy`).
+    /// at (`embedding_<param>_final.npy`) after swaps or trained points.
     fn record_orders(&mut self) -> anyhow::Result<()> {
         let dir = self.dir();
+        let finals = self.final_regularizers()?;
         for info in &mut self.summary.regularizers {
-            let Some(order) = self.orders.get(&info.param) else { continue };
-            if let Some(reg) = self.built.regularizers.iter().find(|r| r.0 == info.param).map(|r| r.1.relabelled(order))
+            let (order, moved) = (self.orders.get(&info.param), self.points.contains_key(&info.param));
+            if order.is_none() && !moved {
+                continue;
+            }
+            if let Some((_, reg)) = finals.iter().find(|r| r.0 == info.param)
                 && let Some(e) = reg.embedding()
             {
                 npy::write_f32(&dir.join(format!("embedding_{}_final.npy", info.param)), &[reg.neurons(), e.dim], &e.coords)?;
             }
-            info.order = Some(order.clone());
+            info.order = order.cloned();
         }
         Ok(())
     }
@@ -141,8 +180,9 @@ impl<'a> Session<'a> {
             let ck = checkpoint::load(&dir.join("model.safetensors"))?;
             ck.restore_params(task.params_mut())?;
             self.orders = serde_json::from_value(ck.meta["orders"].clone()).unwrap_or_default();
+            self.points = self.points_from_meta(&ck.meta);
             self.record_orders()?;
-            let terms = self.last_epoch_terms(&self.built.regularization, self.train_epochs, &self.orders)?;
+            let terms = self.last_epoch_terms(&self.built.regularization, self.train_epochs, &self.orders, &self.points)?;
             self.summary.train = Some(phase_summary(cfg, task, &terms, &self.prunable, self.train_epochs, None)?);
             return Ok(());
         }
@@ -170,14 +210,17 @@ impl<'a> Session<'a> {
             steps_before: 0,
             dynamic: self.dynamic.as_ref(),
             swaps: self.swaps.as_ref(),
+            trainable: self.trainable.as_ref(),
         };
         let result = run.run();
         let orders = std::mem::take(&mut run.state.orders);
+        let points = std::mem::take(&mut run.state.points);
         let last = result.map_err(|stop| self.fail(stop))?;
         self.orders = orders;
+        self.points = points;
         self.record_orders()?;
-        checkpoint::save(&dir.join("model.safetensors"), &task.params(), None, &serde_json::json!({"phase": "train", "orders": self.orders}))?;
-        let terms = self.last_epoch_terms(&self.built.regularization, self.train_epochs, &self.orders)?;
+        checkpoint::save(&dir.join("model.safetensors"), &task.params(), None, &serde_json::json!({"phase": "train", "orders": self.orders, "points": self.points.iter().map(|(p, s)| (p.clone(), s.coords.clone())).collect::<std::collections::BTreeMap<_, _>>()}))?;
+        let terms = self.last_epoch_terms(&self.built.regularization, self.train_epochs, &self.orders, &self.points)?;
         let trained = phase_summary(cfg, task, &terms, &self.prunable, self.train_epochs, last)?;
         self.summary.warnings = stripped_tensors(&trained);
         for w in &self.summary.warnings {
@@ -187,7 +230,9 @@ impl<'a> Session<'a> {
         self.summary.write(dir)?;
         self.state = RunState::start(Phase::Control, cfg.train.optimizer.lr());
         if !(cfg.control.kind == ControlKind::Lottery && cfg.control.fresh_regularizer) {
-            self.state.orders = self.orders.clone(); // the control prices with the final geometry
+            // the control prices with the final geometry
+            self.state.orders = self.orders.clone();
+            self.state.points = self.points.clone();
         }
         Ok(())
     }
@@ -238,13 +283,15 @@ impl<'a> Session<'a> {
             steps_before: self.train_epochs as u64 * spe,
             dynamic: None,
             swaps: None,
+            trainable: self.trainable.as_ref(),
         };
         let result = run.run();
         let control_orders = std::mem::take(&mut run.state.orders);
+        let control_points = std::mem::take(&mut run.state.points);
         let last = result.map_err(|stop| self.fail(stop))?;
         checkpoint::save(&dir.join("control.safetensors"), &ctask.params(), None, &serde_json::json!({"phase": "control"}))?;
         self.summary.control_kind = Some(format!("{:?}", cfg.control.kind).to_lowercase());
-        let terms = self.last_epoch_terms(&creg, cfg.train.epochs, &control_orders)?;
+        let terms = self.last_epoch_terms(&creg, cfg.train.epochs, &control_orders, &control_points)?;
         self.summary.control = Some(phase_summary(cfg, &mut *ctask, &terms, &self.prunable, cfg.train.epochs, last)?);
         Ok(())
     }
@@ -258,8 +305,8 @@ impl<'a> Session<'a> {
         self.summary.write(dir)?;
         if self.opts.plots {
             let init = initial_task(self.cfg, self.cfg.seed)?;
-            // the geometry each neuron ended with (after swaps; as built without them)
-            let regs: Vec<_> = self.built.regularizers.iter().map(|(p, r)| (p.clone(), self.orders.get(p).map_or_else(|| r.clone(), |o| r.relabelled(o)))).collect();
+            // the geometry each neuron ended with (after swaps or trained points; else as built)
+            let regs = self.final_regularizers()?;
             crate::plot::run::write_all(dir, &self.metrics, &*init, task, &regs, task.primary_metric())?;
         }
         Ok(self.summary)

@@ -56,6 +56,9 @@ pub struct RunState {
     /// Neuron swaps in the current epoch so far.
     #[serde(default)]
     pub swap_log: super::swaps::SwapLog,
+    /// Trainable embeddings: the points and their Adam state, per recurrent parameter.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub points: super::trainable::Points,
 }
 
 impl RunState {
@@ -74,6 +77,7 @@ impl RunState {
             regrown: 0,
             orders: Default::default(),
             swap_log: Default::default(),
+            points: Default::default(),
         }
     }
 }

@@ -8,7 +8,9 @@
 //! ```
 
 use super::dynamic::Dynamic;
+use super::state::Phase;
 use super::swaps::{Swaps, relabel};
+use super::trainable::Trainable;
 use super::metrics::{Metrics, Record};
 use super::progress::Progress;
 use super::state::RunState;
@@ -21,6 +23,7 @@ use geosparse_prune::magnitude::prune;
 use geosparse_prune::schedule::Schedule;
 use geosparse_prune::report::Sparsity;
 use geosparse_tasks::task::{Eval, Split, Task};
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Instant;
 
@@ -84,6 +87,9 @@ pub struct PhaseRun<'a> {
     /// Neuron swaps (`[penalty.swaps]`; only the training phase). Without them the orders in
     /// the state (a control after a swapping run) still relabel the penalty.
     pub swaps: Option<&'a Swaps>,
+    /// Trainable embeddings (`[penalty.trainable]`): the points move in the training phase;
+    /// a control prices with the points in its state.
+    pub trainable: Option<&'a Trainable>,
 }
 
 /// The checkpoint path of a run folder.
@@ -118,12 +124,37 @@ impl PhaseRun<'_> {
         self.reg.scaled(lambda_factor).map(Some).map_err(|m| Stop::Error(anyhow::anyhow!(m)))
     }
 
-    /// The penalty terms relabelled by the state's neuron orders (None: no orders, use `base`).
+    /// The penalty terms of the geometry as it stands: relabelled by the state's neuron orders
+    /// (swaps) or rebuilt from its points (trainable embeddings); None: `base` as built.
     fn relabelled(&self, base: &Regularization) -> Result<Option<Regularization>, Stop> {
-        if self.state.orders.is_empty() {
-            return Ok(None);
+        let err = |m: String| Stop::Error(anyhow::anyhow!(m));
+        if !self.state.orders.is_empty() {
+            return relabel(base, &self.state.orders).map(Some).map_err(err);
         }
-        relabel(base, &self.state.orders).map(Some).map_err(|m| Stop::Error(anyhow::anyhow!(m)))
+        match self.trainable {
+            Some(t) if !self.state.points.is_empty() => t.terms(base, &self.state.points).map(Some).map_err(err),
+            _ => Ok(None),
+        }
+    }
+
+    /// Trainable embeddings: the points' gradient and step size at `global`, taken before the
+    /// weights' step (None when the points stay put).
+    fn points_gradient(&self, current: &Regularization, global: u64, epoch: usize) -> Result<Option<(f64, BTreeMap<String, Vec<f64>>)>, Stop> {
+        let Some(t) = self.trainable.filter(|_| self.state.phase == Phase::Train && !self.state.points.is_empty()) else { return Ok(None) };
+        let Some(lr) = t.lr_at(global, epoch) else { return Ok(None) };
+        let g = t.gradient(current, &self.task.params(), &self.state.points).map_err(|m| Stop::Error(anyhow::anyhow!(m)))?;
+        Ok(Some((lr, g)))
+    }
+
+    /// Writes `embeddings/<param>_epoch<E>.npy` after a training epoch with trained points.
+    fn save_points(&self, epoch: usize) -> anyhow::Result<()> {
+        let Some(t) = self.trainable.filter(|_| self.state.phase == Phase::Train) else { return Ok(()) };
+        for (param, st) in &self.state.points {
+            let k = st.coords.len() / t.neurons(param).max(1);
+            std::fs::create_dir_all(self.dir.join("embeddings"))?;
+            geosparse_io::npy::write_f32(&self.dir.join(format!("embeddings/{param}_epoch{epoch}.npy")), &[st.coords.len() / k.max(1), k], &st.coords)?;
+        }
+        Ok(())
     }
 
     /// One optimizer step at `global`: prune on schedule, forward and backward, the penalty,
@@ -211,6 +242,7 @@ impl PhaseRun<'_> {
             swaps: self.swaps.map(|_| self.state.swap_log),
         };
         self.metrics.append(&rec)?;
+        self.save_points(epoch)?;
         let primary = self.task.primary_metric();
         self.progress.line(&format!(
             "{} epoch {}/{}: loss {:.4}, penalty {:.4}, sparsity {:.3}, val loss {:.4}, val {primary} {:.4} ({:.0} s)",
@@ -273,7 +305,12 @@ impl PhaseRun<'_> {
                     relabelled = self.relabelled(base)?;
                 }
                 let reg = relabelled.as_ref().unwrap_or(base);
+                let moving = self.points_gradient(reg, global, epoch)?;
                 let (loss, pen) = self.step(reg, &schedule, epoch, global)?;
+                if let (Some((lr, g)), Some(t)) = (moving, self.trainable) {
+                    t.apply(&g, &mut self.state.points, lr).map_err(|m| Stop::Error(anyhow::anyhow!(m)))?;
+                    relabelled = self.relabelled(base)?;
+                }
                 self.state.loss_sum += loss;
                 self.state.penalty_sum += pen;
                 self.state.loss_count += 1;
