@@ -63,6 +63,11 @@ impl Trainable {
         Some(Trainable { cfg: t, lr0, start: (t.start * total_steps as f64).round() as u64, main_epochs: cfg.train.epochs, regs: built.regularizers.clone() })
     }
 
+    /// `param`'s regularizer as built (its spec and space; the first points).
+    fn built(&self, param: &str) -> Option<&Regularizer> {
+        self.regs.iter().find(|r| r.0 == param).map(|r| &r.1)
+    }
+
     /// N of `param`'s regularizer (0 if it has none).
     pub fn neurons(&self, param: &str) -> usize {
         self.regs.iter().find(|r| r.0 == param).map_or(0, |r| r.1.neurons())
@@ -112,7 +117,7 @@ impl Trainable {
         for t in &current.terms {
             let (TermKind::Moduli(pen), Some(state)) = (&t.kind, points.get(&t.param)) else { continue };
             let p = params.iter().find(|p| p.name == t.param).ok_or_else(|| format!("penalty.trainable: the model has no parameter '{}'", t.param))?;
-            let reg = self.regularizer(&t.param, points)?.expect("points belong to a regularizer");
+            let reg = self.built(&t.param).expect("points belong to a regularizer"); // spec and space only
             let space = reg.space().ok_or("penalty.trainable: the geometry has no points")?.clone();
             let n = pen.n();
             let s = sensitivity(&p.value, p.mask.as_deref(), n, pen.lambda() as f64, pen.power());
@@ -133,7 +138,7 @@ impl Trainable {
                 *v = b2 * *v + (1.0 - b2) * g * g;
                 *x = (*x as f64 - lr * (*m / c1) / ((*v / c2).sqrt() + eps)) as f32;
             }
-            let reg = self.regularizer(param, &BTreeMap::new())?.expect("a regularizer per trained parameter");
+            let reg = self.built(param).expect("a regularizer per trained parameter");
             let space = reg.space().ok_or("penalty.trainable: the geometry has no points")?;
             let k = space.coord_dim();
             for (i, p) in st.coords.chunks_mut(k).enumerate() {
