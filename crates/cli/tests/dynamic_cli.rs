@@ -2,39 +2,19 @@
 //! the first epoch, the mask moving on schedule, reproducible, resumable, and bad settings
 //! refused before any work.
 mod common;
-use common::{TOY, geosparse, ok};
+use common::{TOY, assert_refused, geosparse, metrics, ok, write_config as write};
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Output;
+
+fn train(cfg: &Path, out: &Path, extra: &[&str]) -> Output {
+    common::train_quiet(cfg, out, &[&["--no-plots"], extra].concat())
+}
 
 /// The toy with dynamic sparsity at 90 % (ΔT 2: updates at steps 2, 4, 6, 8 of 12).
 fn dynamic_toy(regrow: &str) -> String {
     let toy = TOY.replace("[train]\n", "[train]\ncheckpoint_every = 1\n").replace("kind = \"linear\"", "kind = \"dynamic\"");
     format!("{toy}[prune.dynamic]\nupdate_every = 2\nregrow = \"{regrow}\"\ninit = \"geometric\"\n")
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, text).unwrap();
-    p
-}
-
-fn train(cfg: &Path, out: &Path, extra: &[&str]) -> Output {
-    let mut args = vec!["--threads", "2", "train", "--config", cfg.to_str().unwrap(), "--out", out.to_str().unwrap(), "--no-plots", "--quiet"];
-    args.extend_from_slice(extra);
-    geosparse(&args)
-}
-
-fn metrics(run: &Path) -> Vec<serde_json::Value> {
-    std::fs::read_to_string(run.join("metrics.jsonl"))
-        .unwrap()
-        .lines()
-        .map(|l| {
-            let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
-            v.as_object_mut().unwrap().remove("wall_s");
-            v
-        })
-        .collect()
 }
 
 /// name → mask bytes of a safetensors file written by geosparse (U8 tensors `__mask__.<name>`).
@@ -100,7 +80,6 @@ fn a_dynamic_run_is_sparse_from_the_start_moves_its_mask_and_resumes_exactly() {
 #[test]
 fn bad_dynamic_settings_are_refused_before_any_work() {
     let d = tempfile::tempdir().unwrap();
-    let out = d.path().join("never");
     let base = dynamic_toy("random");
     let cases: Vec<(String, Vec<&str>)> = vec![
         (base.replace("target = 0.9", "target = 0.0"), vec!["prune.target", "dynamic"]),
@@ -113,15 +92,5 @@ fn bad_dynamic_settings_are_refused_before_any_work() {
         (base.replace("inhibitor = \"dog\"\ninvert = true", "inhibitor = \"constant\""), vec!["prune.dynamic", "constant"]),
         (format!("{TOY}[prune.dynamic]\nalpha = 0.2\n"), vec!["prune.dynamic", "kind = \"dynamic\""]),
     ];
-    for (i, (text, wants)) in cases.iter().enumerate() {
-        let cfg = write(d.path(), &format!("bad{i}.toml"), text);
-        let o = train(&cfg, &out, &[]);
-        let err = String::from_utf8_lossy(&o.stderr);
-        assert_eq!(o.status.code(), Some(2), "case {i}: {err}");
-        assert!(!err.contains("panicked"), "case {i}: {err}");
-        for w in wants {
-            assert!(err.contains(w), "case {i}: expected {w:?} in {err}");
-        }
-        assert!(!out.exists(), "case {i}: a refused config must not create the run folder");
-    }
+    assert_refused(d.path(), &cases);
 }

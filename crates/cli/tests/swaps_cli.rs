@@ -2,45 +2,13 @@
 //! cost, the final neuron order and points in the run folder, bit-for-bit reruns and resumes,
 //! and bad settings refused before any work.
 mod common;
-use common::{TOY, geosparse, ok};
-use std::path::{Path, PathBuf};
-use std::process::Output;
+use common::{TOY, assert_refused, geosparse, metrics, npy_f32, ok, train_quiet as train, write_config as write};
 
 /// The toy (N = 24, 12 steps) with a swap round every 2 steps, 4 neurons each.
 fn swapping_toy(extra: &str) -> String {
     let toy = TOY.replace("[train]\n", "[train]\ncheckpoint_every = 1\n");
     let (head, prune) = toy.split_at(toy.find("[prune]").unwrap());
     format!("{head}[penalty.swaps]\nevery = 2\ncount = 4\n{extra}{prune}")
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, text).unwrap();
-    p
-}
-
-fn train(cfg: &Path, out: &Path, extra: &[&str]) -> Output {
-    let mut args = vec!["--threads", "2", "train", "--config", cfg.to_str().unwrap(), "--out", out.to_str().unwrap(), "--quiet"];
-    args.extend_from_slice(extra);
-    geosparse(&args)
-}
-
-fn metrics(run: &Path) -> Vec<serde_json::Value> {
-    std::fs::read_to_string(run.join("metrics.jsonl"))
-        .unwrap()
-        .lines()
-        .map(|l| {
-            let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
-            v.as_object_mut().unwrap().remove("wall_s");
-            v
-        })
-        .collect()
-}
-
-fn npy_f32(path: &Path) -> Vec<f32> {
-    let b = std::fs::read(path).unwrap();
-    let header = u16::from_le_bytes([b[8], b[9]]) as usize;
-    b[10 + header..].chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
 }
 
 #[test]
@@ -89,7 +57,6 @@ fn swaps_lower_the_wiring_cost_move_the_points_and_resume_exactly() {
 #[test]
 fn bad_swap_settings_are_refused_before_any_work() {
     let d = tempfile::tempdir().unwrap();
-    let out = d.path().join("never");
     let cases: Vec<(String, Vec<&str>)> = vec![
         (swapping_toy("").replace("every = 2", "every = 0"), vec!["penalty.swaps.every", "0"]),
         (swapping_toy("").replace("count = 4", "count = 0"), vec!["penalty.swaps.count", "0", "24"]),
@@ -99,15 +66,5 @@ fn bad_swap_settings_are_refused_before_any_work() {
         (swapping_toy("").replace("lambda = 0.1", "lambda = 0.1\nshared_layers = true"), vec!["penalty.swaps", "shared_layers"]),
         (swapping_toy("rate = 3\n"), vec!["unknown field", "rate"]),
     ];
-    for (i, (text, wants)) in cases.iter().enumerate() {
-        let cfg = write(d.path(), &format!("bad{i}.toml"), text);
-        let o = train(&cfg, &out, &[]);
-        let err = String::from_utf8_lossy(&o.stderr);
-        assert_eq!(o.status.code(), Some(2), "case {i}: {err}");
-        assert!(!err.contains("panicked"), "case {i}: {err}");
-        for w in wants {
-            assert!(err.contains(w), "case {i}: expected {w:?} in {err}");
-        }
-        assert!(!out.exists(), "case {i}");
-    }
+    assert_refused(d.path(), &cases);
 }

@@ -1,30 +1,11 @@
 //! `geosparse train` end to end on a toy navigation config: the run folder, reproducibility,
 //! resume after a pause and after a kill, the controls, divergence, and bad configs.
 mod common;
-use common::{geosparse, ok};
-use std::path::{Path, PathBuf};
+use common::{geosparse, metrics, ok, write_config};
+use std::path::Path;
 use std::process::{Command, Output};
 
 use common::TOY;
-
-fn write_config(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, text).unwrap();
-    p
-}
-
-/// metrics.jsonl without the wall-clock field.
-fn metrics(run: &Path) -> Vec<serde_json::Value> {
-    std::fs::read_to_string(run.join("metrics.jsonl"))
-        .unwrap()
-        .lines()
-        .map(|l| {
-            let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
-            v.as_object_mut().unwrap().remove("wall_s");
-            v
-        })
-        .collect()
-}
 
 fn train(cfg: &Path, out: &Path, extra: &[&str]) -> Output {
     let mut args = vec!["--threads", "2", "train", "--config", cfg.to_str().unwrap(), "--out", out.to_str().unwrap(), "--no-plots"];

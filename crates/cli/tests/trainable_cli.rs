@@ -2,45 +2,19 @@
 //! their space), every epoch's points are saved, the run reruns and resumes bit for bit, and bad
 //! settings — the collapse-prone inhibitors among them — are refused before any work.
 mod common;
-use common::{TOY, geosparse, ok};
-use std::path::{Path, PathBuf};
+use common::{TOY, assert_refused, geosparse, metrics, npy_f32, ok, write_config as write};
+use std::path::Path;
 use std::process::Output;
+
+fn train(cfg: &Path, out: &Path, extra: &[&str]) -> Output {
+    common::train_quiet(cfg, out, &[&["--no-plots"], extra].concat())
+}
 
 /// The toy (N = 24, 3 epochs × 4 steps) with trainable points.
 fn trainable_toy(extra: &str) -> String {
     let toy = TOY.replace("[train]\n", "[train]\ncheckpoint_every = 1\n");
     let (head, prune) = toy.split_at(toy.find("[prune]").unwrap());
     format!("{head}[penalty.trainable]\nlr = 0.05\n{extra}{prune}")
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, text).unwrap();
-    p
-}
-
-fn train(cfg: &Path, out: &Path, extra: &[&str]) -> Output {
-    let mut args = vec!["--threads", "2", "train", "--config", cfg.to_str().unwrap(), "--out", out.to_str().unwrap(), "--quiet", "--no-plots"];
-    args.extend_from_slice(extra);
-    geosparse(&args)
-}
-
-fn metrics(run: &Path) -> Vec<serde_json::Value> {
-    std::fs::read_to_string(run.join("metrics.jsonl"))
-        .unwrap()
-        .lines()
-        .map(|l| {
-            let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
-            v.as_object_mut().unwrap().remove("wall_s");
-            v
-        })
-        .collect()
-}
-
-fn npy_f32(path: &Path) -> Vec<f32> {
-    let b = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let header = u16::from_le_bytes([b[8], b[9]]) as usize;
-    b[10 + header..].chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
 }
 
 #[test]
@@ -92,7 +66,6 @@ fn the_points_move_stay_on_their_space_and_resume_exactly() {
 #[test]
 fn bad_trainable_settings_are_refused_before_any_work() {
     let d = tempfile::tempdir().unwrap();
-    let out = d.path().join("never");
     let base = trainable_toy("");
     let cases: Vec<(String, Vec<&str>)> = vec![
         (base.replace("lr = 0.05", "lr = -1"), vec!["penalty.trainable.lr", "-1"]),
@@ -105,15 +78,5 @@ fn bad_trainable_settings_are_refused_before_any_work() {
         (base.replace("[penalty.trainable]", "[penalty.swaps]\n[penalty.trainable]"), vec!["penalty.trainable", "swaps"]),
         (trainable_toy("speed = 2\n"), vec!["unknown field", "speed"]),
     ];
-    for (i, (text, wants)) in cases.iter().enumerate() {
-        let cfg = write(d.path(), &format!("bad{i}.toml"), text);
-        let o = train(&cfg, &out, &[]);
-        let err = String::from_utf8_lossy(&o.stderr);
-        assert_eq!(o.status.code(), Some(2), "case {i}: {err}");
-        assert!(!err.contains("panicked"), "case {i}: {err}");
-        for w in wants {
-            assert!(err.contains(w), "case {i}: expected {w:?} in {err}");
-        }
-        assert!(!out.exists(), "case {i}");
-    }
+    assert_refused(d.path(), &cases);
 }
