@@ -41,6 +41,7 @@ fn swaps_lower_the_wiring_cost_move_the_points_and_resume_exactly() {
         assert_eq!(last[i * dim..(i + 1) * dim], first[o * dim..(o + 1) * dim], "neuron {i} holds point {o}");
     }
     assert!(a.join("plots/weights_vs_distance.png").exists());
+    assert!(a.join("plots/points_moved.png").exists());
     // bit for bit: the same run twice, and a run paused mid-epoch (after a round) and resumed
     ok(&train(&cfg, &b, &["--no-plots"]));
     assert_eq!(metrics(&a), metrics(&b));

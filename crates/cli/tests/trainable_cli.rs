@@ -42,6 +42,10 @@ fn the_points_move_stay_on_their_space_and_resume_exactly() {
             }
         }
     }
+    // with plots: where the points went
+    let plotted = d.path().join("plotted");
+    ok(&common::train_quiet(&write(d.path(), "p.toml", &trainable_toy("")), &plotted, &[]));
+    assert!(plotted.join("plots/points_moved.png").exists());
     // bit for bit: a rerun, and a run paused mid-epoch and resumed
     let cfg = write(d.path(), "t.toml", &trainable_toy(""));
     let (a, b, paused) = (d.path().join("a"), d.path().join("b"), d.path().join("paused"));

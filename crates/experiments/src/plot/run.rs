@@ -1,5 +1,6 @@
 //! A run's figures: training curves; |W| against manifold distance before and after pruning;
-//! the embedding with the surviving connections drawn.
+//! the embedding with the surviving connections drawn; and, when the geometry moved (neuron
+//! swaps, trainable points), where each neuron's point started and ended.
 //!
 //! ```no_run
 //! // written by geosparse_experiments::run::train into RUNDIR/plots/
@@ -13,8 +14,10 @@ use geosparse_tasks::task::Task;
 use plotters::prelude::*;
 use std::path::Path;
 
-/// Writes `plots/curves.png`, `plots/weights_vs_distance.png`, `plots/connections.png`.
-pub fn write_all(dir: &Path, metrics: &Metrics, init: &dyn Task, trained: &dyn Task, regs: &[(String, Regularizer)], primary: &str) -> anyhow::Result<()> {
+/// Writes `plots/curves.png`, `plots/weights_vs_distance.png`, `plots/connections.png`, and
+/// `plots/points_moved.png` when `moved_from` (the geometry as drawn) is given: `regs` is then
+/// the geometry the run ended with.
+pub fn write_all(dir: &Path, metrics: &Metrics, init: &dyn Task, trained: &dyn Task, regs: &[(String, Regularizer)], moved_from: Option<&[(String, Regularizer)]>, primary: &str) -> anyhow::Result<()> {
     let pdir = dir.join("plots");
     std::fs::create_dir_all(&pdir).map_err(|e| anyhow::anyhow!("{}: {e}", pdir.display()))?;
     atomic_write(&pdir.join("curves.png"), &curves(metrics, primary)?)?;
@@ -27,8 +30,44 @@ pub fn write_all(dir: &Path, metrics: &Metrics, init: &dyn Task, trained: &dyn T
                 atomic_write(&pdir.join("connections.png"), &connections(param, reg, &w1, mask.as_deref())?)?;
             }
         }
+        if let Some((_, first)) = moved_from.and_then(|m| m.iter().find(|r| &r.0 == param))
+            && reg.embedding().is_some()
+        {
+            atomic_write(&pdir.join("points_moved.png"), &points_moved(param, first, reg)?)?;
+        }
     }
     Ok(())
+}
+
+/// Each neuron's point as drawn (grey) and as the run ended (blue), joined by a line (to the
+/// nearest image across a glued edge).
+fn points_moved(param: &str, first: &Regularizer, last: &Regularizer) -> anyhow::Result<Vec<u8>> {
+    let (space, e0, e1) = (last.space().expect("checked").clone(), first.embedding().expect("same spec"), last.embedding().expect("checked"));
+    let n = last.neurons();
+    let p0: Vec<[f64; 2]> = (0..n).map(|i| space.chart(e0.point(i))).collect();
+    let p1: Vec<[f64; 2]> = (0..n).map(|i| space.chart(e1.point(i))).collect();
+    let moved = (0..n).filter(|&i| e0.point(i) != e1.point(i)).count();
+    let all: Vec<[f64; 2]> = p0.iter().chain(&p1).copied().collect();
+    let [(x0, x1), (y0, y1)] = chart_square(space.as_ref(), &all);
+    let axes = space.chart_axes();
+    png(900, 900, |root| {
+        let mut c = ChartBuilder::on(root)
+            .caption(format!("{param}: {moved} of {n} points moved on the {} (grey: start, blue: end)", last.spec.space), ("sans-serif", 18))
+            .margin(14)
+            .x_label_area_size(34)
+            .y_label_area_size(48)
+            .build_cartesian_2d(x0..x1, y0..y1)
+            .map_err(err("points moved"))?;
+        c.configure_mesh().x_desc(axes[0]).y_desc(axes[1]).disable_mesh().draw().map_err(err("points moved"))?;
+        c.draw_series((0..n).map(|i| {
+            let b = nearest_image(space.as_ref(), &last.spec.geometry, p0[i], p1[i], e1.point(i));
+            PathElement::new([(p0[i][0], p0[i][1]), (b[0], b[1])], BLACK.mix(0.35))
+        }))
+        .map_err(err("points moved"))?;
+        c.draw_series(p0.iter().map(|p| Circle::new((p[0], p[1]), 2, RGBColor(150, 150, 150).filled()))).map_err(err("points moved"))?;
+        c.draw_series(p1.iter().map(|p| Circle::new((p[0], p[1]), 2, BLUE.filled()))).map_err(err("points moved"))?;
+        Ok(())
+    })
 }
 
 fn curves(metrics: &Metrics, primary: &str) -> anyhow::Result<Vec<u8>> {
@@ -144,6 +183,8 @@ fn nearest_image(space: &dyn Space, spec: &geosparse_moduli::spec::Geometry, a: 
             let wrap = |d: f64| d - side * (d / side).round();
             [a[0] + wrap(b[0] - a[0]), a[1] + wrap(b[1] - a[1])]
         }
+        // longitude in degrees: across the ±180° seam the short way
+        Geometry::Sphere { dim: 1 | 2, .. } => [a[0] + (b[0] - a[0]) - 360.0 * ((b[0] - a[0]) / 360.0).round(), b[1]],
         Geometry::Klein { side } => {
             let k = geosparse_moduli::space::Klein { side: *side };
             let mut best = (f64::INFINITY, b);

@@ -307,7 +307,9 @@ impl<'a> Session<'a> {
             let init = initial_task(self.cfg, self.cfg.seed)?;
             // the geometry each neuron ended with (after swaps or trained points; else as built)
             let regs = self.final_regularizers()?;
-            crate::plot::run::write_all(dir, &self.metrics, &*init, task, &regs, task.primary_metric())?;
+            let moved = !self.orders.is_empty() || !self.points.is_empty();
+            let first = moved.then_some(self.built.regularizers.as_slice());
+            crate::plot::run::write_all(dir, &self.metrics, &*init, task, &regs, first, task.primary_metric())?;
         }
         Ok(self.summary)
     }
