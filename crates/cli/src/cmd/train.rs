@@ -95,6 +95,7 @@ pub fn run(a: Args, threads: Option<usize>) -> anyhow::Result<()> {
     };
     let opts = options(out.clone());
     let result = run::train(&cfg, &opts);
+    geosparse_engine::profile::report(); // GEOSPARSE_PROFILE=1: where the run's time went
     if let Err(e) = &result
         && let Some(p) = e.downcast_ref::<run::Paused>()
     {

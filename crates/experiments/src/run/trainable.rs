@@ -98,6 +98,7 @@ impl Trainable {
 
     /// `base`'s terms with each moduli term's R rebuilt from its points (λ as in `base`).
     pub fn terms(&self, base: &Regularization, points: &Points) -> Result<Regularization, String> {
+        let _t = geosparse_engine::profile::scope("points: R rebuilt");
         let mut terms = Vec::with_capacity(base.terms.len());
         for t in &base.terms {
             match (&t.kind, self.regularizer(&t.param, points)?) {
@@ -120,7 +121,11 @@ impl Trainable {
             let reg = self.built(&t.param).expect("points belong to a regularizer"); // spec and space only
             let space = reg.space().ok_or("penalty.trainable: the geometry has no points")?.clone();
             let n = pen.n();
-            let s = sensitivity(&p.value, p.mask.as_deref(), n, pen.lambda() as f64, pen.power());
+            let s = {
+                let _t = geosparse_engine::profile::scope("points: S = dP/dR");
+                sensitivity(&p.value, p.mask.as_deref(), n, pen.lambda() as f64, pen.power())
+            };
+            let _t = geosparse_engine::profile::scope("points: gradient over the pairs");
             out.insert(t.param.clone(), coordinate_grad(space.as_ref(), &reg.spec.inhibitor, reg.spec.invert, &state.coords, n, &s));
         }
         Ok(out)
