@@ -20,6 +20,7 @@ CASES = {
     # readout N→512 with soft cross-entropy, AdamW (lr 1e-4, weight decay 0.01)
     "elman-512": dict(kind="elman", n=512, batch=200, seq=20, readout=512),
     "elman-2048": dict(kind="elman", n=2048, batch=200, seq=20, readout=512),
+    "elman-4096": dict(kind="elman", n=4096, batch=200, seq=20, readout=512),
     # word-language-model LSTM: 2 layers, embedding = hidden, dropout 0.2, SGD lr 20, clip 0.25
     "lstm-200": dict(kind="lstm", hidden=200, vocab=10000, batch=20, bptt=35, layers=2),
     "lstm-650": dict(kind="lstm", hidden=650, vocab=10000, batch=20, bptt=35, layers=2),

@@ -44,7 +44,7 @@ struct Infer {
 
 #[derive(clap::Args, Debug)]
 struct TrainStep {
-    /// Cases to run (default: all): elman-512, elman-2048, lstm-200, lstm-650.
+    /// Cases to run (default: all): elman-512, elman-2048, elman-4096, lstm-200, lstm-650.
     #[arg(long = "case")]
     cases: Vec<String>,
     /// Timed steps per case (the median is reported).

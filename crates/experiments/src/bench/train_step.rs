@@ -24,7 +24,7 @@ use geosparse_tasks::navigation::model::{NavBatch, NavModel};
 use rand::Rng;
 use std::time::Instant;
 
-pub const CASES: [&str; 4] = ["elman-512", "elman-2048", "lstm-200", "lstm-650"];
+pub const CASES: [&str; 5] = ["elman-512", "elman-2048", "elman-4096", "lstm-200", "lstm-650"];
 
 /// A pruned net for the sparse-training comparison: every weight matrix (W_hh, W_ih, encoder,
 /// decoder; not the biases, not the LM's embedding lookup) gets a random mask keeping
@@ -76,8 +76,12 @@ pub fn run_case_pruned(case: &str, steps: usize, warmup: usize, pruned: Option<P
         }
     };
     match case {
-        "elman-512" | "elman-2048" => {
-            let n = if case == "elman-512" { 512 } else { 2048 };
+        "elman-512" | "elman-2048" | "elman-4096" => {
+            let n = match case {
+                "elman-512" => 512,
+                "elman-2048" => 2048,
+                _ => 4096,
+            };
             let (t, b, np) = (20, 200, 512);
             let mut m = NavModel::new(np, n, &mut rng);
             if let Some(p) = pruned {
