@@ -157,15 +157,23 @@ impl Trainable {
 /// S = ∂P/∂R (n × n) for P = λ · mean over W's entries of R ⊙ |W|ᵖ, W of G gate blocks priced
 /// by one R: λ / |W| · Σ_g |W_g,ij|ᵖ over the kept entries.
 pub fn sensitivity(w: &[f32], mask: Option<&[u8]>, n: usize, lambda: f64, power: Power) -> Vec<f64> {
+    use rayon::prelude::*;
     let scale = lambda / w.len() as f64;
+    let blocks = w.len() / (n * n);
     let mut s = vec![0f64; n * n];
-    for (k, &x) in w.iter().enumerate() {
-        if mask.is_some_and(|m| m[k] == 0) {
-            continue;
+    // row i of S sums row i of every gate block, in block order (the same sum for any thread count)
+    s.par_chunks_mut(n).enumerate().for_each(|(i, srow)| {
+        for g in 0..blocks {
+            let o = g * n * n + i * n;
+            for (j, sv) in srow.iter_mut().enumerate() {
+                if mask.is_some_and(|m| m[o + j] == 0) {
+                    continue;
+                }
+                let a = (w[o + j] as f64).abs();
+                *sv += scale * if power == Power::Two { a * a } else { a };
+            }
         }
-        let a = (x as f64).abs();
-        s[k % (n * n)] += scale * if power == Power::Two { a * a } else { a };
-    }
+    });
     s
 }
 
