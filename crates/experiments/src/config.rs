@@ -136,11 +136,14 @@ pub struct TrainableConfig {
     pub start: f64,
     /// Freeze the points in the held epochs (the adding code's stabilizer epochs).
     pub freeze_hold: bool,
+    /// Price relative to the mean: R · mean R₀ / mean R, so that gathering every pair into the
+    /// cheap band no longer lowers the penalty (the guard against the ring-scale blob).
+    pub relative: bool,
 }
 
 impl Default for TrainableConfig {
     fn default() -> Self {
-        TrainableConfig { lr: 0.0, decay: 1.0, start: 0.0, freeze_hold: true }
+        TrainableConfig { lr: 0.0, decay: 1.0, start: 0.0, freeze_hold: true, relative: false }
     }
 }
 

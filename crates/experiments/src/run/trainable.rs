@@ -68,6 +68,11 @@ impl Trainable {
         self.regs.iter().find(|r| r.0 == param).map(|r| &r.1)
     }
 
+    /// mean R of `param`'s regularizer as built (the relative pricing's constant).
+    fn mean0(&self, param: &str) -> f64 {
+        self.built(param).map_or(1.0, |r| mean(r.matrix()))
+    }
+
     /// N of `param`'s regularizer (0 if it has none).
     pub fn neurons(&self, param: &str) -> usize {
         self.regs.iter().find(|r| r.0 == param).map_or(0, |r| r.1.neurons())
@@ -103,7 +108,13 @@ impl Trainable {
         for t in &base.terms {
             match (&t.kind, self.regularizer(&t.param, points)?) {
                 (TermKind::Moduli(pen), Some(reg)) if points.contains_key(&t.param) => {
-                    let p = Penalty::with_rows(reg.shared_matrix(), pen.r_rows(), pen.n(), pen.lambda(), pen.power()).map_err(|e| format!("penalty on '{}': {e}", t.param))?;
+                    let r = if self.cfg.relative {
+                        let scale = self.mean0(&t.param) / mean(reg.matrix());
+                        std::sync::Arc::new(reg.matrix().iter().map(|&v| (v as f64 * scale) as f32).collect())
+                    } else {
+                        reg.shared_matrix()
+                    };
+                    let p = Penalty::with_rows(r, pen.r_rows(), pen.n(), pen.lambda(), pen.power()).map_err(|e| format!("penalty on '{}': {e}", t.param))?;
                     terms.push(Term::moduli(&t.param, p));
                 }
                 _ => terms.push(t.clone()),
@@ -121,10 +132,18 @@ impl Trainable {
             let reg = self.built(&t.param).expect("points belong to a regularizer"); // spec and space only
             let space = reg.space().ok_or("penalty.trainable: the geometry has no points")?.clone();
             let n = pen.n();
-            let s = {
+            let mut s = {
                 let _t = geosparse_engine::profile::scope("points: S = dP/dR");
                 sensitivity(&p.value, p.mask.as_deref(), n, pen.lambda() as f64, pen.power())
             };
+            if self.cfg.relative {
+                // P = Σ S ⊙ R·c/m: ∂P/∂x = Σ (c/m)(S − Q/(m N²)) ∂R/∂x with Q = Σ S ⊙ R, m = mean R
+                let raw = self.regularizer(&t.param, points)?.expect("points belong to a regularizer");
+                let (c, m) = (self.mean0(&t.param), mean(raw.matrix()));
+                let q: f64 = s.iter().zip(raw.matrix()).map(|(&s, &r)| s * r as f64).sum();
+                let shift = q / (m * (n * n) as f64);
+                s.iter_mut().for_each(|v| *v = c / m * (*v - shift));
+            }
             let _t = geosparse_engine::profile::scope("points: gradient over the pairs");
             out.insert(t.param.clone(), coordinate_grad(space.as_ref(), &reg.spec.inhibitor, reg.spec.invert, &state.coords, n, &s));
         }
@@ -152,6 +171,10 @@ impl Trainable {
         }
         Ok(())
     }
+}
+
+fn mean(r: &[f32]) -> f64 {
+    r.iter().map(|&v| v as f64).sum::<f64>() / r.len().max(1) as f64
 }
 
 /// S = ∂P/∂R (n × n) for P = λ · mean over W's entries of R ⊙ |W|ᵖ, W of G gate blocks priced
@@ -196,6 +219,40 @@ mod tests {
 
     /// The penalty's own value, with R rebuilt from moved points, changes as the analytic
     /// gradient says: S and the coordinate gradient together are ∂P/∂x.
+    /// With `relative = true` the gradient is the slope of P = Σ S ⊙ R · mean R₀ / mean R.
+    #[test]
+    fn relative_pricing_has_the_slope_of_the_relative_penalty() {
+        use crate::config::RunConfig;
+        let text = "[task]\nkind = \"navigation\"\nhidden = 10\nplace_cells = 4\n[penalty]\nlambda = 0.5\n[penalty.regularizer]\nspace = \"torus\"\ninhibitor = \"dog\"\ninvert = true\n[penalty.trainable]\nrelative = true\n";
+        let cfg = RunConfig::from_toml_str(text, &[]).unwrap();
+        let task = cfg.task.build(0).unwrap();
+        let built = super::super::penalty::build(&cfg.penalty, cfg.seed, &*task).unwrap();
+        let tr = Trainable::build(&cfg, &built, 100).unwrap();
+        let mut points = tr.initial();
+        let param = "rnn.weight_hh_l0";
+        let w = task.params().into_iter().find(|p| p.name == param).unwrap().clone();
+        let value = |pts: &Points| {
+            let terms = tr.terms(&built.regularization, pts).unwrap();
+            terms.apply(vec![&mut w.clone()], false).unwrap()
+        };
+        let g = tr.gradient(&tr.terms(&built.regularization, &points).unwrap(), &[&w], &points).unwrap();
+        let k = 2;
+        for i in [0, 4, 9] {
+            for c in 0..k {
+                let h = 1e-3;
+                let x0 = points[param].coords[i * k + c];
+                points.get_mut(param).unwrap().coords[i * k + c] = x0 + h as f32;
+                let up = value(&points);
+                points.get_mut(param).unwrap().coords[i * k + c] = x0 - h as f32;
+                let down = value(&points);
+                points.get_mut(param).unwrap().coords[i * k + c] = x0;
+                let fd = (up - down) / (2.0 * h);
+                let an = g[param][i * k + c];
+                assert!((fd - an).abs() <= 2e-2 * (1e-4 + an.abs().max(fd.abs())), "point {i} coordinate {c}: analytic {an} vs finite difference {fd}");
+            }
+        }
+    }
+
     #[test]
     fn the_points_gradient_is_the_slope_of_the_penalty_itself() {
         let n = 12;
