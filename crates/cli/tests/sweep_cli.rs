@@ -87,6 +87,18 @@ fn grid_expansion_and_ids_are_stable() {
     geosparse_experiments::sweep::spec::strip_defaults(&mut newer, &default);
     assert_eq!(old, newer);
     assert_eq!(old, serde_json::json!({"seed": 3, "train": {"epochs": 5}}));
+    // inside an optional section (absent from the default config) its own defaults are left out
+    // too, but the section's presence stays: given at its defaults, it still differs from none
+    use geosparse_experiments::sweep::spec::strip_defaults_with;
+    let optional = serde_json::json!({"seed": 0, "penalty": {"swaps": {"every": 200, "count": 16}}});
+    let default = serde_json::json!({"seed": 0, "penalty": {}});
+    let strip = |mut v: serde_json::Value| {
+        strip_defaults_with(&mut v, &default, &optional);
+        v
+    };
+    assert_eq!(strip(serde_json::json!({"seed": 0, "penalty": {"swaps": {"every": 200, "count": 16}}})), serde_json::json!({"penalty": {"swaps": {}}}));
+    assert_eq!(strip(serde_json::json!({"seed": 0, "penalty": {"swaps": {"every": 50, "count": 16, "added": true}}})), serde_json::json!({"penalty": {"swaps": {"every": 50, "added": true}}}));
+    assert_eq!(strip(serde_json::json!({"seed": 0, "penalty": {}})), serde_json::json!({}));
     // the hash function itself is FNV-1a 64 (its published test vectors)
     assert_eq!(geosparse_experiments::sweep::spec::fnv1a(b""), 0xcbf29ce484222325);
     assert_eq!(geosparse_experiments::sweep::spec::fnv1a(b"a"), 0xaf63dc4c8601ec8c);

@@ -103,7 +103,14 @@ pub fn config_id(cfg: &RunConfig) -> String {
     c.name = String::new();
     c.threads = 0;
     let mut v = serde_json::to_value(&c).expect("configs serialise");
-    strip_defaults(&mut v, &serde_json::to_value(RunConfig::default()).expect("configs serialise"));
+    let default = serde_json::to_value(RunConfig::default()).expect("configs serialise");
+    // the optional sections at their defaults: inside them, default values are left out too
+    let mut optional = RunConfig::default();
+    optional.penalty.swaps = Some(Default::default());
+    optional.penalty.trainable = Some(Default::default());
+    optional.prune.dynamic = Some(Default::default());
+    let optional = serde_json::to_value(optional).expect("configs serialise");
+    strip_defaults_with(&mut v, &default, &optional);
     format!("{:016x}", fnv1a(v.to_string().as_bytes()))
 }
 
@@ -111,11 +118,21 @@ pub fn config_id(cfg: &RunConfig) -> String {
 /// objects present in both). Injective for values of one shape: the removed keys are the
 /// default's.
 pub fn strip_defaults(v: &mut serde_json::Value, default: &serde_json::Value) {
-    let (Some(obj), Some(def)) = (v.as_object_mut(), default.as_object()) else { return };
-    obj.retain(|k, x| def.get(k) != Some(x));
+    strip_defaults_with(v, default, &serde_json::Value::Null);
+}
+
+/// [`strip_defaults`], and inside a key the default lacks (an optional section that is
+/// present) the values equal to `optional`'s at the same path are left out as well — the key
+/// itself stays, so a section given at its defaults still differs from no section.
+pub fn strip_defaults_with(v: &mut serde_json::Value, default: &serde_json::Value, optional: &serde_json::Value) {
+    let Some(obj) = v.as_object_mut() else { return };
+    let def = default.as_object();
+    obj.retain(|k, x| def.and_then(|d| d.get(k)) != Some(x));
     for (k, x) in obj.iter_mut() {
-        if let Some(d) = def.get(k) {
-            strip_defaults(x, d);
+        match (def.and_then(|d| d.get(k)), optional.get(k)) {
+            (Some(d), o) => strip_defaults_with(x, d, o.unwrap_or(&serde_json::Value::Null)),
+            (None, Some(o)) => strip_defaults_with(x, o, &serde_json::Value::Null),
+            (None, None) => {}
         }
     }
 }
