@@ -111,6 +111,10 @@ fn controls_retrain_with_the_right_mask_and_weights() {
         let s: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
         assert_eq!(s["control_kind"], kind.replace('-', ""));
         assert!(s["control"]["val"]["error_cm"].as_f64().unwrap() > 0.0);
+        // one clock for the whole run: the control's records go on from the training's last
+        let walls: Vec<f64> = std::fs::read_to_string(out.join("metrics.jsonl")).unwrap().lines().map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["wall_s"].as_f64().unwrap()).collect();
+        assert!(walls.windows(2).all(|w| w[1] >= w[0]), "{kind}: wall_s goes back: {walls:?}");
+        assert_eq!(s["wall_s"].as_f64().unwrap(), *walls.last().unwrap());
         let name = "__mask__.rnn.weight_hh_l0";
         let (tm, cm) = (&trained[name].1, &control[name].1);
         let ones = |m: &Vec<u8>| m.iter().filter(|&&k| k == 1).count();

@@ -229,6 +229,8 @@ impl<'a> Session<'a> {
         self.summary.train = Some(trained);
         self.summary.write(dir)?;
         self.state = RunState::start(Phase::Control, cfg.train.optimizer.lr());
+        // the run's clock goes on: the control's wall_s counts from the training's end
+        self.state.wall_s = self.metrics.records().last().map_or(0.0, |r| r.wall_s);
         if !(cfg.control.kind == ControlKind::Lottery && cfg.control.fresh_regularizer) {
             // the control prices with the final geometry
             self.state.orders = self.orders.clone();
