@@ -10,14 +10,14 @@
 //! assert!(RunConfig::from_toml_str("sede = 3", &[]).unwrap_err().to_string().contains("sede"));
 //! ```
 
-use geosparse_engine::lambda_schedule::LambdaSchedule;
 use geosparse_engine::optim::OptimizerConfig;
-use geosparse_moduli::penalty::Power;
-use geosparse_moduli::spec::RegularizerSpec;
 use geosparse_prune::schedule::Schedule;
 use geosparse_tasks::config::TaskConfig;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
+
+mod penalty;
+pub use penalty::{PenaltyConfig, SwapConfig, TrainableConfig};
 
 /// A configuration problem, naming the field.
 #[derive(Debug)]
@@ -92,87 +92,6 @@ impl Default for TrainConfig {
             init_from: None,
             sparse_below: 0.25,
         }
-    }
-}
-
-/// The moduli penalty λ·mean(R ⊙ |W_hh|ᵖ) on each recurrent matrix.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct PenaltyConfig {
-    /// λ (0: no penalty, the "no reg." control).
-    pub lambda: f32,
-    pub p: Power,
-    /// The geometry and inhibitor (see `geosparse regularizer --help`).
-    pub regularizer: RegularizerSpec,
-    /// An independent R per gate block of a GRU/LSTM (default: one R tiled over the gates).
-    pub per_gate: bool,
-    /// One R for all layers (default: an independent embedding per layer, as the reference).
-    pub shared_layers: bool,
-    /// λ of a plain L1 on every other weight matrix (the May 2024 LM; SPEC B14). 0: off.
-    pub l1_other: f32,
-    /// How λ changes over each phase's epochs (default constant).
-    pub schedule: LambdaSchedule,
-    /// BIMT neuron swaps: the geometry follows the weights (absent: the points stay put; left
-    /// out of configs without it, so their sweep ids stay what they were).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub swaps: Option<SwapConfig>,
-    /// Trainable embeddings: the points move with the penalty's gradient (absent: frozen).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub trainable: Option<TrainableConfig>,
-}
-
-/// `[penalty.trainable]`: the neurons' points become parameters (issue 14; SPEC §1.6): each step
-/// the penalty's gradient over the points (`geosparse_moduli::trainable`) takes an Adam step,
-/// the points are put back on the space (`canonicalize`) and R is rebuilt from them.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct TrainableConfig {
-    /// Adam step size of the points (0: the optimizer's learning rate — the reference trained
-    /// them in the net's own optimizer).
-    pub lr: f64,
-    /// × this per epoch on that step size (the November 2024 adding code: 0.99).
-    pub decay: f64,
-    /// The points stay put before this fraction of the training phase, [0, 1).
-    pub start: f64,
-    /// Freeze the points in the held epochs (the adding code's stabilizer epochs).
-    pub freeze_hold: bool,
-    /// Price relative to the mean: R · mean R₀ / mean R, so that gathering every pair into the
-    /// cheap band no longer lowers the penalty (the guard against the ring-scale blob).
-    pub relative: bool,
-}
-
-impl Default for TrainableConfig {
-    fn default() -> Self {
-        TrainableConfig { lr: 0.0, decay: 1.0, start: 0.0, freeze_hold: true, relative: false }
-    }
-}
-
-/// `[penalty.swaps]`: every `every` steps the `count` neurons of highest wiring cost
-/// Σ_j R_ij |W_ij| + R_ji |W_ji| each take the point (another neuron's) that lowers the total
-/// cost most, swapping the two (Liu, Gan & Tegmark 2023; exact and deterministic, see
-/// `geosparse_moduli::swap`).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct SwapConfig {
-    /// Optimizer steps between swap rounds.
-    pub every: u64,
-    /// Neurons that may move per round (the costliest first), 1 to N.
-    pub count: usize,
-    /// No round at or after this fraction of the training phase's steps, (0, 1].
-    pub end: f64,
-}
-
-impl Default for SwapConfig {
-    fn default() -> Self {
-        SwapConfig { every: 200, count: 16, end: 1.0 }
-    }
-}
-
-impl Default for PenaltyConfig {
-    fn default() -> Self {
-        let mut regularizer = RegularizerSpec::new(geosparse_moduli::SpaceName::Torus, geosparse_moduli::InhibitorName::Dog);
-        regularizer.invert = true;
-        PenaltyConfig { lambda: 0.1, p: Power::One, regularizer, per_gate: false, shared_layers: false, l1_other: 0.0, schedule: LambdaSchedule::default(), swaps: None, trainable: None }
     }
 }
 
@@ -304,47 +223,6 @@ impl RunConfig {
         toml::to_string_pretty(self).expect("a RunConfig always serialises")
     }
 
-    /// `[penalty.trainable]`: ranges, what it cannot be combined with, and the collapse guard.
-    fn validate_trainable(&self, t: &TrainableConfig) -> Result<(), ConfigError> {
-        let e = |m: String| Err(ConfigError(m));
-        if !(t.lr.is_finite() && t.lr >= 0.0) {
-            return e(format!("penalty.trainable.lr: {} is not allowed; give a step size >= 0 (0: the optimizer's)", t.lr));
-        }
-        if !(t.decay > 0.0 && t.decay <= 1.0) {
-            return e(format!("penalty.trainable.decay: {} is not allowed; give a factor per epoch in (0, 1]", t.decay));
-        }
-        if !(0.0..1.0).contains(&t.start) {
-            return e(format!("penalty.trainable.start: {} is not allowed; give a fraction of training in [0, 1)", t.start));
-        }
-        let reg = &self.penalty.regularizer;
-        let clash = [
-            (self.penalty.lambda == 0.0, "penalty.lambda is 0: no penalty to move the points"),
-            (reg.permute, "penalty.regularizer.permute = true: a shuffled R is no function of the points"),
-            (reg.distances.is_some(), "penalty.regularizer.distances: a distance matrix has no points to move"),
-            (self.penalty.per_gate, "penalty.per_gate = true: one trainable embedding per gate is not supported"),
-            (self.penalty.shared_layers, "penalty.shared_layers = true: the layers' weights would pull one embedding apart"),
-            (self.penalty.swaps.is_some(), "[penalty.swaps]: give one way of moving the geometry"),
-        ];
-        if let Some((_, why)) = clash.iter().find(|c| c.0) {
-            return e(format!("penalty.trainable: not with {why}"));
-        }
-        // the collapse guard: an R cheapest at d = 0 is zeroed (or made constant) by moving every
-        // point onto one, a trivial solution; such inhibitors are refused
-        let spec = reg.resolve(Some(16), 0).map_err(|err| ConfigError(format!("penalty.regularizer.{err}")))?.spec;
-        let sigma = if spec.invert { -1.0 } else { 1.0 };
-        let reach = spec.geometry.space().and_then(|s| s.diameter()).unwrap_or(20.0);
-        let r0 = sigma * spec.inhibitor.eval(0.0);
-        let cheapest_elsewhere = (1..=400).map(|k| sigma * spec.inhibitor.eval(reach * k as f64 / 400.0)).fold(f64::INFINITY, f64::min);
-        if r0 <= cheapest_elsewhere {
-            return e(format!(
-                "penalty.trainable: the {}{} inhibitor prices d = 0 cheapest, so moving every point onto one would erase the penalty (collapse); use one whose R rises at d = 0, e.g. the inverted dog",
-                if spec.invert { "inverted " } else { "" },
-                spec.inhibitor.name()
-            ));
-        }
-        Ok(())
-    }
-
     /// Checks every range once; the message names the field.
     pub fn validate(&self) -> Result<(), ConfigError> {
         let e = |m: String| Err(ConfigError(m));
@@ -371,55 +249,7 @@ impl RunConfig {
         if self.train.lr_decay < 1.0 && self.train.plateau_divisor > 0.0 {
             return e("train.lr_decay and train.plateau_divisor are two learning-rate schedules; give one".into());
         }
-        if !(self.penalty.lambda.is_finite() && self.penalty.lambda >= 0.0) {
-            return e(format!("penalty.lambda: {} is not allowed; must be a finite number >= 0 (0: no penalty)", self.penalty.lambda));
-        }
-        self.penalty.schedule.validate("penalty.schedule").map_err(ConfigError)?;
-        if !(self.penalty.l1_other.is_finite() && self.penalty.l1_other >= 0.0) {
-            return e(format!("penalty.l1_other: {} is not allowed; must be >= 0", self.penalty.l1_other));
-        }
-        if self.penalty.lambda > 0.0 {
-            // resolve the geometry now so a bad space, inhibitor or file fails before work; a
-            // points or distances file brings its own N, which must be the recurrent size
-            let reg = &self.penalty.regularizer;
-            let from_file = reg.points.is_some() || reg.distances.is_some();
-            let resolved = reg.resolve(if from_file { None } else { Some(2) }, 0).map_err(|err| ConfigError(format!("penalty.regularizer.{err}")))?;
-            let n = self.task.hidden();
-            if from_file && resolved.spec.neurons != n {
-                let field = if reg.points.is_some() { "points" } else { "distances" };
-                return e(format!(
-                    "penalty.regularizer.{field}: the file has {} rows, but task.hidden is {n}; it needs one row per recurrent neuron",
-                    resolved.spec.neurons
-                ));
-            }
-        }
-        if let Some(sw) = &self.penalty.swaps {
-            let n = self.task.hidden();
-            if sw.every == 0 {
-                return e("penalty.swaps.every: 0 is not allowed; give at least 1 step between swap rounds".into());
-            }
-            if sw.count == 0 || sw.count > n {
-                return e(format!("penalty.swaps.count: {} is not allowed; give 1 to task.hidden = {n} neurons per round", sw.count));
-            }
-            if !(sw.end > 0.0 && sw.end <= 1.0) {
-                return e(format!("penalty.swaps.end: {} is not allowed; give a fraction of training in (0, 1]", sw.end));
-            }
-            if self.penalty.lambda == 0.0 {
-                return e("penalty.swaps: swaps move the penalty's points, but penalty.lambda is 0 (no penalty); set λ > 0 or drop [penalty.swaps]".into());
-            }
-            if self.penalty.shared_layers {
-                return e("penalty.swaps: with shared_layers = true every layer prices by one R, but swaps follow each layer's own weights; drop one of the two".into());
-            }
-        }
-        if let Some(t) = &self.penalty.trainable {
-            self.validate_trainable(t)?;
-        }
-        if self.penalty.per_gate && self.task.gates() == 1 {
-            return e(format!(
-                "penalty.per_gate: true needs a gated cell (gru or lstm) with one R per gate block; the task's cell is {}",
-                self.task.cell_name()
-            ));
-        }
+        self.penalty.validate(&self.task)?;
         self.prune.validate("prune").map_err(ConfigError)?;
         if let Some(d) = self.prune.dynamic_config().filter(|d| d.uses_geometry()) {
             // the prior g(R) reads the penalty's geometry even at λ = 0: it must exist and vary
