@@ -135,12 +135,12 @@ impl<'a> Session<'a> {
     /// The trained points a model file recorded (empty without them), with fresh moments.
     fn points_from_meta(&self, meta: &serde_json::Value) -> Points {
         let coords: std::collections::BTreeMap<String, Vec<f32>> = serde_json::from_value(meta["points"].clone()).unwrap_or_default();
-        coords.into_iter().map(|(p, c)| (p, PointsState { m: vec![0.0; c.len()], v: vec![0.0; c.len()], coords: c, steps: 0 })).collect()
+        coords.into_iter().map(|(p, c)| (p, PointsState::at(c))).collect()
     }
 
     /// Records the final neuron orders in the summary and writes the points each neuron ended
     /// at (`embedding_<param>_final.npy`) after swaps or trained points.
-    fn record_orders(&mut self) -> anyhow::Result<()> {
+    fn record_geometry(&mut self) -> anyhow::Result<()> {
         let dir = self.dir();
         let finals = self.final_regularizers()?;
         for info in &mut self.summary.regularizers {
@@ -181,7 +181,7 @@ impl<'a> Session<'a> {
             ck.restore_params(task.params_mut())?;
             self.orders = serde_json::from_value(ck.meta["orders"].clone()).unwrap_or_default();
             self.points = self.points_from_meta(&ck.meta);
-            self.record_orders()?;
+            self.record_geometry()?;
             let terms = self.last_epoch_terms(&self.built.regularization, self.train_epochs, &self.orders, &self.points)?;
             self.summary.train = Some(phase_summary(cfg, task, &terms, &self.prunable, self.train_epochs, None)?);
             return Ok(());
@@ -218,7 +218,7 @@ impl<'a> Session<'a> {
         let last = result.map_err(|stop| self.fail(stop))?;
         self.orders = orders;
         self.points = points;
-        self.record_orders()?;
+        self.record_geometry()?;
         checkpoint::save(&dir.join("model.safetensors"), &task.params(), None, &serde_json::json!({"phase": "train", "orders": self.orders, "points": self.points.iter().map(|(p, s)| (p.clone(), s.coords.clone())).collect::<std::collections::BTreeMap<_, _>>()}))?;
         let terms = self.last_epoch_terms(&self.built.regularization, self.train_epochs, &self.orders, &self.points)?;
         let trained = phase_summary(cfg, task, &terms, &self.prunable, self.train_epochs, last)?;

@@ -39,6 +39,14 @@ pub struct PointsState {
     pub steps: u64,
 }
 
+impl PointsState {
+    /// Points at `coords` with fresh (zero) Adam moments.
+    pub fn at(coords: Vec<f32>) -> Self {
+        let len = coords.len();
+        PointsState { coords, m: vec![0.0; len], v: vec![0.0; len], steps: 0 }
+    }
+}
+
 /// Points per recurrent parameter.
 pub type Points = BTreeMap<String, PointsState>;
 
@@ -75,15 +83,12 @@ impl Trainable {
 
     /// N of `param`'s regularizer (0 if it has none).
     pub fn neurons(&self, param: &str) -> usize {
-        self.regs.iter().find(|r| r.0 == param).map_or(0, |r| r.1.neurons())
+        self.built(param).map_or(0, Regularizer::neurons)
     }
 
     /// The points as drawn, with zero moments.
     pub fn initial(&self) -> Points {
-        self.regs
-            .iter()
-            .filter_map(|(p, r)| r.embedding().map(|e| (p.clone(), PointsState { coords: e.coords.clone(), m: vec![0.0; e.coords.len()], v: vec![0.0; e.coords.len()], steps: 0 })))
-            .collect()
+        self.regs.iter().filter_map(|(p, r)| r.embedding().map(|e| (p.clone(), PointsState::at(e.coords.clone())))).collect()
     }
 
     /// The step size at `global` of `epoch`, or None while the points stay put.
@@ -94,27 +99,24 @@ impl Trainable {
 
     /// The regularizer of `param` with its neurons at `points`.
     pub fn regularizer(&self, param: &str, points: &Points) -> Result<Option<Regularizer>, String> {
-        let Some((_, reg)) = self.regs.iter().find(|r| r.0 == param) else { return Ok(None) };
+        let Some(reg) = self.built(param) else { return Ok(None) };
         match points.get(param) {
             Some(p) => reg.with_points(p.coords.clone()).map(Some).map_err(|e| format!("penalty.trainable: {e}")),
             None => Ok(Some(reg.clone())),
         }
     }
 
-    /// `base`'s terms with each moduli term's R rebuilt from its points (λ as in `base`).
+    /// `base`'s terms with each moduli term's R rebuilt from its points (λ as in `base`; with
+    /// `relative`, λ × mean R₀ / mean R — the same prices as R scaled by that factor).
     pub fn terms(&self, base: &Regularization, points: &Points) -> Result<Regularization, String> {
         let _t = geosparse_engine::profile::scope("points: R rebuilt");
         let mut terms = Vec::with_capacity(base.terms.len());
         for t in &base.terms {
             match (&t.kind, self.regularizer(&t.param, points)?) {
                 (TermKind::Moduli(pen), Some(reg)) if points.contains_key(&t.param) => {
-                    let r = if self.cfg.relative {
-                        let scale = self.mean0(&t.param) / mean(reg.matrix());
-                        std::sync::Arc::new(reg.matrix().iter().map(|&v| (v as f64 * scale) as f32).collect())
-                    } else {
-                        reg.shared_matrix()
-                    };
-                    let p = Penalty::with_rows(r, pen.r_rows(), pen.n(), pen.lambda(), pen.power()).map_err(|e| format!("penalty on '{}': {e}", t.param))?;
+                    let scale = if self.cfg.relative { self.mean0(&t.param) / mean(reg.matrix()) } else { 1.0 };
+                    let lambda = (pen.lambda() as f64 * scale) as f32;
+                    let p = Penalty::with_rows(reg.shared_matrix(), pen.r_rows(), pen.n(), lambda, pen.power()).map_err(|e| format!("penalty on '{}': {e}", t.param))?;
                     terms.push(Term::moduli(&t.param, p));
                 }
                 _ => terms.push(t.clone()),
@@ -137,12 +139,13 @@ impl Trainable {
                 sensitivity(&p.value, p.mask.as_deref(), n, pen.lambda() as f64, pen.power())
             };
             if self.cfg.relative {
-                // P = Σ S ⊙ R·c/m: ∂P/∂x = Σ (c/m)(S − Q/(m N²)) ∂R/∂x with Q = Σ S ⊙ R, m = mean R
-                let raw = self.regularizer(&t.param, points)?.expect("points belong to a regularizer");
-                let (c, m) = (self.mean0(&t.param), mean(raw.matrix()));
-                let q: f64 = s.iter().zip(raw.matrix()).map(|(&s, &r)| s * r as f64).sum();
+                // the term holds the points' own R and λ' = λ c/m, so S is already (c/m) S_λ;
+                // P = Σ S ⊙ R with m = mean R free: ∂P/∂x = Σ (S − Q/(m N²)) ∂R/∂x, Q = Σ S ⊙ R
+                let r = pen.matrix();
+                let m = mean(r);
+                let q: f64 = s.iter().zip(r).map(|(&s, &r)| s * r as f64).sum();
                 let shift = q / (m * (n * n) as f64);
-                s.iter_mut().for_each(|v| *v = c / m * (*v - shift));
+                s.iter_mut().for_each(|v| *v -= shift);
             }
             let _t = geosparse_engine::profile::scope("points: gradient over the pairs");
             out.insert(t.param.clone(), coordinate_grad(space.as_ref(), &reg.spec.inhibitor, reg.spec.invert, &state.coords, n, &s));

@@ -126,7 +126,7 @@ impl PhaseRun<'_> {
 
     /// The penalty terms of the geometry as it stands: relabelled by the state's neuron orders
     /// (swaps) or rebuilt from its points (trainable embeddings); None: `base` as built.
-    fn relabelled(&self, base: &Regularization) -> Result<Option<Regularization>, Stop> {
+    fn geometry_terms(&self, base: &Regularization) -> Result<Option<Regularization>, Stop> {
         let err = |m: String| Stop::Error(anyhow::anyhow!(m));
         if !self.state.orders.is_empty() {
             return relabel(base, &self.state.orders).map(Some).map_err(err);
@@ -150,9 +150,9 @@ impl PhaseRun<'_> {
     fn save_points(&self, epoch: usize) -> anyhow::Result<()> {
         let Some(t) = self.trainable.filter(|_| self.state.phase == Phase::Train) else { return Ok(()) };
         for (param, st) in &self.state.points {
-            let k = st.coords.len() / t.neurons(param).max(1);
+            let n = t.neurons(param).max(1);
             std::fs::create_dir_all(self.dir.join("embeddings"))?;
-            geosparse_io::npy::write_f32(&self.dir.join(format!("embeddings/{param}_epoch{epoch}.npy")), &[st.coords.len() / k.max(1), k], &st.coords)?;
+            geosparse_io::npy::write_f32(&self.dir.join(format!("embeddings/{param}_epoch{epoch}.npy")), &[n, st.coords.len() / n], &st.coords)?;
         }
         Ok(())
     }
@@ -290,7 +290,7 @@ impl PhaseRun<'_> {
             let lambda_factor = self.cfg.penalty.schedule.factor(epoch, self.epochs);
             let scaled = self.epoch_terms(lambda_factor)?;
             let base: &Regularization = scaled.as_ref().unwrap_or(self.reg);
-            let mut relabelled = self.relabelled(base)?;
+            let mut moved = self.geometry_terms(base)?;
             if self.cfg.train.lr_decay < 1.0 {
                 let decay = EpochDecay { after: self.cfg.train.lr_decay_after, factor: self.cfg.train.lr_decay };
                 self.opt.lr = decay.lr(self.cfg.train.optimizer.lr(), epoch);
@@ -299,17 +299,17 @@ impl PhaseRun<'_> {
             while self.state.step_in_epoch < spe {
                 let global = epoch as u64 * spe + self.state.step_in_epoch;
                 if let Some(sw) = self.swaps.filter(|s| s.due(global)) {
-                    let current = relabelled.as_ref().unwrap_or(base);
+                    let current = moved.as_ref().unwrap_or(base);
                     let round = sw.round(current, &self.task.params(), &mut self.state.orders).map_err(|m| Stop::Error(anyhow::anyhow!(m)))?;
                     self.state.swap_log.add(&round);
-                    relabelled = self.relabelled(base)?;
+                    moved = self.geometry_terms(base)?;
                 }
-                let reg = relabelled.as_ref().unwrap_or(base);
+                let reg = moved.as_ref().unwrap_or(base);
                 let moving = self.points_gradient(reg, global, epoch)?;
                 let (loss, pen) = self.step(reg, &schedule, epoch, global)?;
                 if let (Some((lr, g)), Some(t)) = (moving, self.trainable) {
                     t.apply(&g, &mut self.state.points, lr).map_err(|m| Stop::Error(anyhow::anyhow!(m)))?;
-                    relabelled = self.relabelled(base)?;
+                    moved = self.geometry_terms(base)?;
                 }
                 self.state.loss_sum += loss;
                 self.state.penalty_sum += pen;
@@ -318,7 +318,7 @@ impl PhaseRun<'_> {
                 self.progress.step(global + 1, loss);
                 self.mid_epoch_saves(global, started)?;
             }
-            last = Some(self.end_epoch(relabelled.as_ref().unwrap_or(base), lambda_factor, started)?);
+            last = Some(self.end_epoch(moved.as_ref().unwrap_or(base), lambda_factor, started)?);
             let done = self.steps_before + self.state.epoch as u64 * spe;
             if self.max_steps.is_some_and(|m| done >= m) && self.state.epoch < self.epochs {
                 return Err(Stop::Paused(done));
