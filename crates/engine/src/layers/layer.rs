@@ -175,7 +175,7 @@ impl RnnLayer {
             if !accumulate {
                 dh.fill(0.0);
             }
-            return sparse::spmm_nn(dh, dg, &s.csr, b);
+            return s.add_input_grad(dh, dg, b);
         }
         if let Some(p) = packed {
             return p.gemm(dh, dg, b, accumulate);
@@ -198,7 +198,10 @@ impl RnnLayer {
         let hd = self.weight_hh.shape[1];
         match &self.sparse {
             // only the surviving entries: Σ_m dgh[m, i] · h_prev[m, j] per stored (i, j)
-            Some(s) => s.add_grad(&mut self.weight_hh.grad, dgh, h_prev, tb),
+            Some(s) => {
+                let _t = crate::profile::scope("rnn sparse dW_hh (SDDMM)");
+                s.add_grad(&mut self.weight_hh.grad, dgh, h_prev, tb)
+            }
             None => ops::gemm(&mut self.weight_hh.grad, dgh, Trans::Yes, h_prev, Trans::No, gh, tb, hd, true),
         }
         ops::gemm(&mut self.weight_ih.grad, dgi, Trans::Yes, x, Trans::No, gh, tb, i, true);

@@ -109,7 +109,7 @@ impl Linear {
             match &self.sparse {
                 Some(s) => {
                     let _t = crate::profile::scope("linear sparse dx = dy W");
-                    sparse::spmm_nn(&mut dx, dy, &s.csr, m)
+                    s.add_input_grad(&mut dx, dy, m)
                 }
                 None => ops::gemm(&mut dx, dy, Trans::No, &self.weight.value, Trans::No, m, o, i, false),
             }

@@ -6,13 +6,17 @@
 //!   the split never changes a result. Batches > 1 go through (·, P) transposes as in
 //!   [`super::kernels`].
 //! * [`sddmm`]: grad (nnz) += Σ_m d[m, i] · h[m, j] at the stored (i, j) only — dW_hh for
-//!   d = dpre (T·B, N), h = h_prev (T·B, K). The T·B rows are taken 64 at a time, transposed
-//!   to (N, P) and (K, P), so each stored entry adds one contiguous dot of length P; tasks own
-//!   rows of W (M ≤ 2 adds the products directly).
+//!   d = dpre (T·B, N), h = h_prev (T·B, K). The T·B rows are taken 64 at a time (a tile),
+//!   transposed to (N, P) and (K, P), so each stored entry adds one contiguous dot of length
+//!   P, eight entries' dots reduced together. The tiles form up to four groups of consecutive
+//!   tiles fixed by M, each a task with its own sum (added in group order at the end); with
+//!   more threads than groups a tile's rows of W are split too (M ≤ 2 adds the products
+//!   directly). Grouping took elman-2048's dW_hh (M = 4 000, 90 % sparse) from 57 to 43 ms on
+//!   2 threads (Zen 4; examples/sparse_train_kernels.rs).
 //!
-//! When one W serves many backward products (every step of a sequence), `spmm_nt` with
-//! [`Csr::transpose`] gathers instead of scattering: 1.4–2× faster than `spmm_nn` at N = 4096,
-//! 90 % sparse, B = 1..200 (one thread), for a transpose that costs about two B = 64 products.
+//! The layers run dx = dy W as `spmm_nt` on [`Csr::transpose`] (gathers instead of scatters:
+//! 1.5–2.1× faster than `spmm_nn` at elman-2048's shapes, for a transpose that costs about one
+//! 64-row product; see `layers::sparse_weight`).
 //!
 //! ```
 //! use geosparse_engine::sparse::{Csr, sddmm, spmm_nn};
@@ -29,6 +33,7 @@ use super::csr::{ColIndex, with_idx};
 use super::par::{balanced_bounds, for_chunks, parts_for};
 use super::simd::{F8, eight_mut, row};
 use super::{Act, Csr, add_transposed, lanes, transpose_pad};
+use rayon::prelude::*;
 
 /// c (B, K) += d (B, N) · W for W (N, K).
 pub fn spmm_nn(c: &mut [f32], d: &[f32], w: &Csr, batch: usize) {
@@ -110,45 +115,79 @@ pub fn sddmm(grad: &mut [f32], d: &[f32], h: &[f32], w: &Csr, m: usize) {
             }
         });
     }
-    for m0 in (0..m).step_by(TILE) {
-        let mt = (m - m0).min(TILE);
-        let p = lanes(mt);
-        let (mut dt, mut ht) = (vec![0f32; n * p], vec![0f32; k * p]);
-        transpose_pad(&d[m0 * n..(m0 + mt) * n], mt, n, p, &mut dt);
-        transpose_pad(&h[m0 * k..(m0 + mt) * k], mt, k, p, &mut ht);
-        let bounds = balanced_bounds(w.row_ptr(), parts_for(w.nnz() * p));
-        let ptr = w.row_ptr();
-        let cuts: Vec<usize> = bounds.iter().map(|&r| ptr[r] as usize).collect();
-        with_idx!(w.col_idx(), cols => for_chunks(grad, &cuts, |q, g| {
-            let (r0, r1) = (bounds[q], bounds[q + 1]);
-            match p {
-                8 => dots::<_, 1>(&ptr[r0..=r1], cols, &dt, &ht, r0, g),
-                16 => dots::<_, 2>(&ptr[r0..=r1], cols, &dt, &ht, r0, g),
-                32 => dots::<_, 4>(&ptr[r0..=r1], cols, &dt, &ht, r0, g),
-                _ => dots::<_, 8>(&ptr[r0..=r1], cols, &dt, &ht, r0, g),
+    // the tiles in GROUPS groups of consecutive tiles (fixed by M alone): group 0 adds into
+    // grad, the others into zeroed buffers added to grad in order at the end, so results never
+    // depend on the thread count; with more threads than groups each tile's rows are split too
+    let tiles = m.div_ceil(TILE);
+    let groups = tiles.min(GROUPS);
+    let split = rayon::current_num_threads() > groups;
+    let mut bufs = vec![vec![0f32; w.nnz()]; groups - 1];
+    let mut targets: Vec<&mut [f32]> = std::iter::once(grad).chain(bufs.iter_mut().map(|b| b.as_mut_slice())).collect();
+    let tile_range = |g: usize| (g * tiles / groups)..((g + 1) * tiles / groups);
+    let run = |g: usize, out: &mut [f32]| tile_range(g).for_each(|t| sddmm_tile(out, d, h, w, t * TILE, (m - t * TILE).min(TILE), split));
+    if groups > 1 {
+        targets.par_iter_mut().enumerate().for_each(|(g, out)| run(g, out));
+    } else {
+        run(0, targets[0]);
+    }
+    let (grad, rest) = targets.split_first_mut().expect("group 0");
+    if !rest.is_empty() {
+        let cuts: Vec<usize> = (0..=16).map(|q| q * grad.len() / 16).collect();
+        let rest: &[&mut [f32]] = rest;
+        for_chunks(grad, &cuts, |q, g| {
+            for b in rest {
+                g.iter_mut().zip(&b[cuts[q]..cuts[q + 1]]).for_each(|(g, b)| *g += b);
             }
-        }));
+        });
     }
 }
 
+/// Tile groups of [`sddmm`] (at most; fewer when M has fewer tiles).
+const GROUPS: usize = 4;
+
+/// grad += the products of rows m0..m0+mt of d and h, through their (·, P) transposes;
+/// `split`: W's rows are shared among tasks when large.
+fn sddmm_tile(grad: &mut [f32], d: &[f32], h: &[f32], w: &Csr, m0: usize, mt: usize, split: bool) {
+    let (n, k) = (w.rows(), w.cols());
+    let p = lanes(mt);
+    let (mut dt, mut ht) = (vec![0f32; n * p], vec![0f32; k * p]);
+    transpose_pad(&d[m0 * n..(m0 + mt) * n], mt, n, p, &mut dt);
+    transpose_pad(&h[m0 * k..(m0 + mt) * k], mt, k, p, &mut ht);
+    let bounds = balanced_bounds(w.row_ptr(), if split { parts_for(w.nnz() * p) } else { 1 });
+    let ptr = w.row_ptr();
+    let cuts: Vec<usize> = bounds.iter().map(|&r| ptr[r] as usize).collect();
+    with_idx!(w.col_idx(), cols => for_chunks(grad, &cuts, |q, g| {
+        let (r0, r1) = (bounds[q], bounds[q + 1]);
+        match p {
+            8 => dots::<_, 1>(&ptr[r0..=r1], cols, &dt, &ht, r0, g),
+            16 => dots::<_, 2>(&ptr[r0..=r1], cols, &dt, &ht, r0, g),
+            32 => dots::<_, 4>(&ptr[r0..=r1], cols, &dt, &ht, r0, g),
+            _ => dots::<_, 8>(&ptr[r0..=r1], cols, &dt, &ht, r0, g),
+        }
+    }));
+}
+
 /// g (the entries of rows r0.., whose pointers are `rows`) += ⟨dt[i], ht[c[e]]⟩ over 8W
-/// lanes, in two accumulators.
+/// lanes: eight entries at a time, their eight lane sums reduced together ([`F8::hsum8`]),
+/// the rest one by one.
 #[inline(always)]
 fn dots<I: ColIndex, const W: usize>(rows: &[u32], cols: &[I], dt: &[f32], ht: &[f32], r0: usize, g: &mut [f32]) {
     let base = rows[0] as usize;
+    let dot = |x: &[F8; W], j: usize| {
+        let y = row::<W>(ht, j);
+        (1..W).fold(x[0].mul(y[0]), |s, q| s.mul_add(x[q], y[q]))
+    };
     for (r, ab) in rows.windows(2).enumerate() {
         let (a, b) = (ab[0] as usize, ab[1] as usize);
         let x = row::<W>(dt, r0 + r);
-        for (gv, c) in g[a - base..b - base].iter_mut().zip(&cols[a..b]) {
-            let y = row::<W>(ht, c.idx());
-            let (mut s0, mut s1) = (F8::zero(), F8::zero());
-            for q in (0..W).step_by(2) {
-                s0 = s0.mul_add(x[q], y[q]);
-                if q + 1 < W {
-                    s1 = s1.mul_add(x[q + 1], y[q + 1]);
-                }
-            }
-            *gv += s0.add(s1).hsum();
+        let (g8, gt) = g[a - base..b - base].as_chunks_mut::<8>();
+        let (c8, ct) = cols[a..b].as_chunks::<8>();
+        for (gv, c) in g8.iter_mut().zip(c8) {
+            let s = F8::hsum8(std::array::from_fn(|e| dot(&x, c[e].idx())));
+            F8::load(gv).add(s).store(gv);
+        }
+        for (gv, c) in gt.iter_mut().zip(ct) {
+            *gv += dot(&x, c.idx()).hsum();
         }
     }
 }
@@ -191,7 +230,8 @@ mod tests {
     fn large_products_are_thread_count_independent() {
         let w = rand_csr(500, 700, 0.25, true, 11);
         assert!(with_threads(3, || crate::sparse::par::parts_for(w.nnz())) > 1);
-        for batch in [1, 7, 64, 100] {
+        // M = 300: five tiles in four groups (three buffers), split or not by the thread count
+        for batch in [1, 7, 64, 100, 300] {
             let d = rand_vec(batch * 500, 12);
             let h = rand_vec(batch * 700, 13);
             let run = |t| {
@@ -205,6 +245,7 @@ mod tests {
             };
             let (c1, g1) = run(1);
             assert_eq!((c1.clone(), g1.clone()), run(3), "batch {batch}");
+            assert_eq!((c1.clone(), g1.clone()), run(2), "batch {batch}");
             let mut c = rand_vec(batch * 700, 14);
             naive::spmm_nn(&mut c, &d, &w, batch);
             assert_close(&c1, &c, 500);

@@ -87,3 +87,41 @@ fn wide_column_indices_match_naive() {
         assert_close(&g1, &g2, batch);
     }
 }
+
+#[test]
+fn batch_chunks_cover_the_batch_in_at_most_64_rows_of_whole_lane_groups() {
+    for batch in 1..=400 {
+        let c = batch_chunks(batch);
+        assert_eq!((c[0], *c.last().unwrap(), c.len() - 1), (0, batch, batch.div_ceil(64)), "batch {batch}");
+        for (i, w) in c.windows(2).enumerate() {
+            let size = w[1] - w[0];
+            assert!(size > 0 && size <= 64, "batch {batch}: chunk {i} has {size} rows");
+            assert!(w[1] == batch || size % 8 == 0, "batch {batch}: chunk {i} has {size} rows");
+        }
+    }
+    assert_eq!(batch_chunks(200), vec![0, 56, 104, 152, 200]);
+}
+
+#[test]
+fn batches_of_several_chunks_are_thread_count_independent_and_match_naive() {
+    // 2 threads take whole chunks (4 chunks of B = 200), 3 split each chunk's rows
+    let w = rand_csr(300, 260, 0.3, true, 21);
+    assert!(w.nnz() * 200 >= crate::sparse::PAR_WORK);
+    for batch in [130, 200] {
+        let h = rand_vec(batch * 260, 22);
+        let xw = rand_vec(batch * 300, 23);
+        let run = |t| {
+            with_threads(t, || {
+                let mut o = vec![0.0; batch * 300];
+                step(&w, &h, &xw, &mut o, batch, Act::Relu);
+                o
+            })
+        };
+        let one = run(1);
+        assert_eq!(one, run(2), "batch {batch}");
+        assert_eq!(one, run(3), "batch {batch}");
+        let mut slow = vec![0.0; batch * 300];
+        naive::step(&w, &h, &xw, &mut slow, batch, Act::Relu);
+        assert_close(&one, &slow, 260);
+    }
+}

@@ -49,9 +49,28 @@ mod imp {
             F8(unsafe { _mm256_fmadd_ps(a.0, b.0, self.0) })
         }
         #[inline(always)]
+        pub(crate) fn mul(self, b: F8) -> F8 {
+            // SAFETY: as in `zero`.
+            F8(unsafe { _mm256_mul_ps(self.0, b.0) })
+        }
+        #[inline(always)]
         pub(crate) fn add(self, b: F8) -> F8 {
             // SAFETY: as in `zero`.
             F8(unsafe { _mm256_add_ps(self.0, b.0) })
+        }
+        /// Lane l = the sum of v[l]'s lanes, ((0 + 1) + (2 + 3)) + ((4 + 5) + (6 + 7)).
+        #[inline(always)]
+        pub(crate) fn hsum8(v: [F8; 8]) -> F8 {
+            // SAFETY: as in `zero`. hadd(a, b) = [a0+a1, a2+a3, b0+b1, b2+b3 | a4+a5, a6+a7, b4+b5, b6+b7].
+            unsafe {
+                let h = |a: F8, b: F8| _mm256_hadd_ps(a.0, b.0);
+                let (a01, a23, a45, a67) = (h(v[0], v[1]), h(v[2], v[3]), h(v[4], v[5]), h(v[6], v[7]));
+                // [v0 0..4, v1 0..4, v2 0..4, v3 0..4 | v0 4..8, v1 4..8, v2 4..8, v3 4..8]
+                let (b03, b47) = (_mm256_hadd_ps(a01, a23), _mm256_hadd_ps(a45, a67));
+                let lo = _mm256_permute2f128_ps::<0x20>(b03, b47);
+                let hi = _mm256_permute2f128_ps::<0x31>(b03, b47);
+                F8(_mm256_add_ps(lo, hi))
+            }
         }
     }
 }
@@ -83,8 +102,20 @@ mod imp {
             F8(std::array::from_fn(|l| a.0[l].mul_add(b.0[l], self.0[l])))
         }
         #[inline(always)]
+        pub(crate) fn mul(self, b: F8) -> F8 {
+            F8(std::array::from_fn(|l| self.0[l] * b.0[l]))
+        }
+        #[inline(always)]
         pub(crate) fn add(self, b: F8) -> F8 {
             F8(std::array::from_fn(|l| self.0[l] + b.0[l]))
+        }
+        /// Lane l = the sum of v[l]'s lanes, ((0 + 1) + (2 + 3)) + ((4 + 5) + (6 + 7)).
+        #[inline(always)]
+        pub(crate) fn hsum8(v: [F8; 8]) -> F8 {
+            F8(std::array::from_fn(|l| {
+                let t = v[l].0;
+                ((t[0] + t[1]) + (t[2] + t[3])) + ((t[4] + t[5]) + (t[6] + t[7]))
+            }))
         }
     }
 }
@@ -132,6 +163,11 @@ mod tests {
         y.store(&mut out);
         assert_eq!(out, std::array::from_fn(|l| 2.0 + 0.5 * l as f32));
         assert_eq!(F8::load(&x).hsum(), 28.0);
+        // eight sums at once, each in the order ((0 + 1) + (2 + 3)) + ((4 + 5) + (6 + 7))
+        let rows: [[f32; 8]; 8] = std::array::from_fn(|r| std::array::from_fn(|l| (r * 8 + l) as f32 + 0.1 * l as f32));
+        F8::hsum8(std::array::from_fn(|r| F8::load(&rows[r]))).store(&mut out);
+        let tree = |t: &[f32; 8]| ((t[0] + t[1]) + (t[2] + t[3])) + ((t[4] + t[5]) + (t[6] + t[7]));
+        assert_eq!(out, std::array::from_fn(|r| tree(&rows[r])));
         let r = row::<2>(&(0..32).map(|v| v as f32).collect::<Vec<_>>(), 1);
         assert_eq!((r[0].hsum(), r[1].hsum()), ((16..24).sum::<i32>() as f32, (24..32).sum::<i32>() as f32));
     }

@@ -27,9 +27,9 @@ pub fn rand_csr(rows: usize, cols: usize, density: f64, empty_rows: bool, seed: 
 }
 
 /// Shapes, densities and batches for the property tests: empty matrices, empty rows, batch 1,
-/// every lane width and a batch above 64.
+/// every lane width (8 to 64 lanes) and batches of two and three chunks.
 pub fn case() -> impl Strategy<Value = (usize, usize, f64, bool, usize, u64)> {
-    (0usize..70, 0usize..70, prop_oneof![Just(0.0), Just(1.0), 0.0f64..0.5], any::<bool>(), prop_oneof![Just(1usize), 1usize..40, 60usize..70], any::<u64>())
+    (0usize..70, 0usize..70, prop_oneof![Just(0.0), Just(1.0), 0.0f64..0.5], any::<bool>(), prop_oneof![Just(1usize), 1usize..70, 60usize..200], any::<u64>())
 }
 
 /// |fast − slow| within f32 rounding of a sum of `terms` products of values in [−1, 1].
