@@ -4,6 +4,9 @@
     python3 tools/bench_torch.py --case elman-512 --threads 2 --steps 10
 
 prints one JSON line {"case", "ms_per_step" (median), "ms_min", "peak_rss_mb", "torch"}.
+With --sparsity S every weight matrix but the LM's embedding is pruned at random to S with
+torch.nn.utils.prune (the mask applied to weight_orig in a forward pre-hook, the dense-masked
+training PyTorch users run); `geosparse bench train-step --sparsity S` uses it as baseline (c).
 Run one case per process so the peak memory belongs to that case alone. `geosparse bench
 train-step --python PY` calls this script itself and prints the ratio.
 """
@@ -52,18 +55,32 @@ class Lm(torch.nn.Module):
         return self.decoder(self.drop(out)), h
 
 
+def prune_all(m, sparsity):
+    """Prunes every weight matrix of m (not the embedding) at random to `sparsity`."""
+    import torch.nn.utils.prune as prune
+    for mod in m.modules():
+        if isinstance(mod, torch.nn.Embedding):
+            continue
+        for name, p in list(mod.named_parameters(recurse=False)):
+            if p.dim() >= 2:
+                prune.random_unstructured(mod, name, amount=sparsity)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--case", required=True, choices=sorted(CASES))
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--steps", type=int, default=10)
     ap.add_argument("--warmup", type=int, default=2)
+    ap.add_argument("--sparsity", type=float, default=None)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
     c = CASES[a.case]
     if c["kind"] == "elman":
         m = Nav(c["n"], c["readout"])
+        if a.sparsity is not None:
+            prune_all(m, a.sparsity)
         opt = torch.optim.AdamW(m.parameters(), lr=1e-4, weight_decay=0.01)
         c0 = torch.softmax(torch.randn(c["batch"], c["readout"]), -1)
         v = torch.randn(c["seq"], c["batch"], 2) * 0.02
@@ -76,6 +93,8 @@ def main():
             opt.step()
     else:
         m = Lm(c["vocab"], c["hidden"], c["layers"])
+        if a.sparsity is not None:
+            prune_all(m, a.sparsity)
         m.train()
         x = torch.randint(0, c["vocab"], (c["bptt"], c["batch"]))
         y = torch.randint(0, c["vocab"], (c["bptt"] * c["batch"],))
@@ -100,7 +119,8 @@ def main():
             times.append((time.perf_counter() - t) * 1e3)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     print(json.dumps({"case": a.case, "ms_per_step": statistics.median(times), "ms_min": min(times),
-                      "peak_rss_mb": peak, "torch": torch.__version__, "threads": a.threads}))
+                      "peak_rss_mb": peak, "torch": torch.__version__, "threads": a.threads,
+                      "sparsity": a.sparsity}))
 
 
 if __name__ == "__main__":

@@ -53,6 +53,36 @@ fn sparse_train_step_compares_the_same_case_dense_and_csr() {
 }
 
 #[test]
+fn sparse_train_step_rounds_run_the_masked_pytorch_baseline_each_round() {
+    // a stand-in for tools/bench_torch.py: records its arguments, prints a fixed 40 ms step
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("baseline.sh");
+    let calls = dir.path().join("calls");
+    std::fs::write(&script, format!("echo \"$@\" >> '{}'\necho '{{\"ms_per_step\": 40.0, \"torch\": \"stand-in\"}}'\n", calls.display())).unwrap();
+    let out = stdout(&geosparse(&[
+        "--threads", "1", "bench", "train-step", "--case", "lstm-200", "--sparsity", "0.9", "--steps", "1", "--warmup", "0", "--rounds", "2", "--python", "sh",
+        "--torch-script", script.to_str().unwrap(),
+    ]));
+    let calls = std::fs::read_to_string(&calls).unwrap();
+    assert_eq!(calls.lines().count(), 2, "one baseline run per round: {calls}");
+    assert!(calls.lines().all(|l| l.contains("--case lstm-200") && l.ends_with("--sparsity 0.9")), "{calls}");
+    let r = rows(&out, "lstm-200");
+    assert_eq!(r.len(), 1, "{out}");
+    let (dense, sparse, torch) = (num(r[0][1]), num(r[0][2]), num(r[0][4]));
+    assert!(dense > 0.0 && sparse > 0.0 && torch == 40.0, "{out}");
+    // "1.23× (1.10–1.40)": the median of the per-round ratios, inside their range
+    for col in [3, 5] {
+        let (ratio, range) = r[0][col].split_once(' ').unwrap_or_else(|| panic!("no range: {out}"));
+        let (lo, hi) = range.trim_matches(|c| c == '(' || c == ')').split_once('–').unwrap();
+        let (ratio, lo, hi) = (num(ratio), num(lo), num(hi));
+        assert!(lo <= ratio && ratio <= hi && lo > 0.0, "{out}");
+    }
+    // without a working baseline the column says why
+    let out = stdout(&geosparse(&["--threads", "1", "bench", "train-step", "--case", "lstm-200", "--sparsity", "0.9", "--steps", "1", "--warmup", "0", "--no-torch"]));
+    assert!(rows(&out, "lstm-200")[0][4].starts_with("n/a (skipped (--no-torch))"), "{out}");
+}
+
+#[test]
 fn rounds_alternate_with_the_baseline_and_report_a_median_ratio_in_its_range() {
     // a stand-in baseline (no PyTorch in CI): a shell script printing a fixed 50 ms step
     let dir = tempfile::tempdir().unwrap();

@@ -66,8 +66,9 @@ struct TrainStep {
     /// drifts by ±10 % between runs).
     #[arg(long, default_value_t = 1)]
     rounds: usize,
-    /// Instead of PyTorch: prune every weight matrix at random to this fraction and compare
-    /// training on the CSR kernels (train.sparse_below) with dense masked training, e.g. --sparsity 0.9.
+    /// Prune every weight matrix at random to this fraction and compare training on the CSR
+    /// kernels (train.sparse_below) with dense masked training, here and in PyTorch
+    /// (torch.nn.utils.prune), e.g. --sparsity 0.9.
     #[arg(long)]
     sparsity: Option<f64>,
     /// Internal: with --sparsity, run the CSR kernels (else the dense masked step).
@@ -184,7 +185,7 @@ fn run_train_step(a: TrainStep, threads: Option<usize>) -> anyhow::Result<()> {
                 failed = Some("skipped (--no-torch)".to_string());
                 continue;
             }
-            match torch_baseline(&python, &a.torch_script, case, threads, a.steps, a.warmup) {
+            match torch_baseline(&python, &a.torch_script, case, threads, a.steps, a.warmup, None) {
                 Ok(t) => {
                     torch_version = t.get("torch").and_then(|v| v.as_str()).map(str::to_string);
                     let tm = t["ms_per_step"].as_f64().unwrap_or(f64::NAN);
@@ -240,25 +241,61 @@ fn worker(exe: &std::path::Path, case: &str, threads: usize, a: &TrainStep, extr
 
 /// Sparse-aware training (CSR W_hh) against dense masked training, same random mask.
 fn run_sparse_train_step(exe: &std::path::Path, cases: &[String], threads: usize, sparsity: f64, a: &TrainStep) -> anyhow::Result<()> {
-    println!("train step with every weight matrix pruned at random to {:.0} % (the LM embedding excepted), {threads} threads, median of {} steps (after {} warm-up)", sparsity * 100.0, a.steps, a.warmup);
-    println!("| case | dense masked ms/step | sparse (CSR kernels) ms/step | speed-up |");
-    println!("|---|---|---|---|");
+    let python = a.python.clone().or_else(|| std::env::var("GEOSPARSE_PYTHON").ok()).unwrap_or_else(|| "python3".into());
+    let rounds = if a.rounds > 1 { format!(", {} alternating rounds (medians; per-round speed-up range in brackets)", a.rounds) } else { String::new() };
+    println!(
+        "train step with every weight matrix pruned at random to {:.0} % (the LM embedding excepted), {threads} threads, median of {} steps (after {} warm-up){rounds}",
+        sparsity * 100.0,
+        a.steps,
+        a.warmup
+    );
+    println!("| case | (b) geosparse dense masked ms/step | (a) geosparse sparse (CSR kernels) ms/step | (a) vs (b) | (c) PyTorch dense masked (torch.nn.utils.prune) ms/step | (a) vs (c) |");
+    println!("|---|---|---|---|---|---|");
     let s = sparsity.to_string();
+    let mut torch_failed = a.no_torch.then(|| "skipped (--no-torch)".to_string());
     for case in cases {
-        let dense = worker(exe, case, threads, a, &["--sparsity".into(), s.clone()])?;
-        let sparse = worker(exe, case, threads, a, &["--sparsity".into(), s.clone(), "--sparse-kernels".into()])?;
-        println!("| {case} | {:.1} | {:.1} | {:.2}× |", dense.ms_per_step, sparse.ms_per_step, dense.ms_per_step / sparse.ms_per_step);
+        let (mut dense, mut sparse, mut torch, mut vs_dense, mut vs_torch) = (vec![], vec![], vec![], vec![], vec![]);
+        for _ in 0..a.rounds {
+            let d = worker(exe, case, threads, a, &["--sparsity".into(), s.clone()])?.ms_per_step;
+            let sp = worker(exe, case, threads, a, &["--sparsity".into(), s.clone(), "--sparse-kernels".into()])?.ms_per_step;
+            (dense.push(d), sparse.push(sp), vs_dense.push(d / sp));
+            if torch_failed.is_none() {
+                match torch_baseline(&python, &a.torch_script, case, threads, a.steps, a.warmup, Some(sparsity)) {
+                    Ok(t) => {
+                        let tm = t["ms_per_step"].as_f64().unwrap_or(f64::NAN);
+                        (torch.push(tm), vs_torch.push(tm / sp));
+                    }
+                    // a missing or broken baseline will not recover in the next round or case
+                    Err(why) => torch_failed = Some(why),
+                }
+            }
+        }
+        let ratio = |r: &[f64]| {
+            let range = if r.len() > 1 {
+                let (lo, hi) = r.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &v| (l.min(v), h.max(v)));
+                format!(" ({lo:.2}–{hi:.2})")
+            } else {
+                String::new()
+            };
+            format!("{:.2}×{range}", median(r))
+        };
+        let (tc, tr) = match (&torch_failed, torch.len() == a.rounds) {
+            (None, true) => (format!("{:.1}", median(&torch)), ratio(&vs_torch)),
+            (why, _) => (format!("n/a ({})", why.as_deref().unwrap_or("incomplete")), "n/a".into()),
+        };
+        println!("| {case} | {:.1} | {:.1} | {} | {tc} | {tr} |", median(&dense), median(&sparse), ratio(&vs_dense));
     }
     Ok(())
 }
 
-fn torch_baseline(python: &str, script: &PathBuf, case: &str, threads: usize, steps: usize, warmup: usize) -> Result<serde_json::Value, String> {
+fn torch_baseline(python: &str, script: &PathBuf, case: &str, threads: usize, steps: usize, warmup: usize, sparsity: Option<f64>) -> Result<serde_json::Value, String> {
     if !script.exists() {
         return Err(format!("{} not found", script.display()));
     }
     let out = Command::new(python)
         .arg(script)
         .args(["--case", case, "--threads", &threads.to_string(), "--steps", &steps.to_string(), "--warmup", &warmup.to_string()])
+        .args(sparsity.map(|s| ["--sparsity".to_string(), s.to_string()]).into_iter().flatten())
         .output()
         .map_err(|e| format!("{python}: {e}"))?;
     if !out.status.success() {
