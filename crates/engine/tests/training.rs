@@ -213,9 +213,13 @@ fn sparse_recurrent_products_match_the_dense_masked_ones() {
             let n = l.weight_hh.numel();
             l.weight_hh.set_mask((0..n).map(|k| (k * 7919 % 10 == 0) as u8).collect()); // 10 % kept
         }
+        // W_ih pruned too in the first layer (its x is the input, whose dx is checked)
+        let n = dense.layers[0].weight_ih.numel();
+        dense.layers[0].weight_ih.set_mask((0..n).map(|k| (k * 104_729 % 4 == 0) as u8).collect()); // 25 % kept
         let mut sparse = dense.clone();
         sparse.prepare_sparse(0.5);
         assert!(sparse.layers.iter().all(|l| l.sparse.is_some()));
+        assert!(sparse.layers[0].sparse_ih.is_some() && sparse.layers[1].sparse_ih.is_none());
         let x: Vec<f32> = (0..t * b * i).map(|_| rng.random::<f32>() - 0.5).collect();
         let dout: Vec<f32> = (0..t * b * h).map(|_| rng.random::<f32>() - 0.5).collect();
         let s0 = State::zeros(&cfg, b);
@@ -235,7 +239,11 @@ fn sparse_recurrent_products_match_the_dense_masked_ones() {
             // no gradient outside the pattern at all
             let m = ls.weight_hh.mask.as_ref().unwrap();
             assert!(ls.weight_hh.grad.iter().zip(m).all(|(g, &k)| k != 0 || *g == 0.0));
+            ld.weight_ih.mask_grad();
             close(&ls.weight_ih.grad, &ld.weight_ih.grad, "dW_ih");
+            if let Some(m) = &ls.weight_ih.mask {
+                assert!(ls.weight_ih.grad.iter().zip(m).all(|(g, &k)| k != 0 || *g == 0.0));
+            }
         }
         // values are refreshed from the dense matrix without rebuilding the pattern
         let v0 = sparse.layers[0].sparse.as_ref().unwrap().mask_version;

@@ -77,6 +77,9 @@ pub struct RnnLayer {
     /// products then run on the sparse kernels and its gradient is computed only at the
     /// surviving entries.
     pub sparse: Option<SparseWeight>,
+    /// W_ih in CSR under the same threshold: the input projection x W_ihᵀ, dW_ih and dx then
+    /// run on the sparse kernels (the LSTM LM's (4H, H) input matrices are as large as W_hh).
+    pub sparse_ih: Option<SparseWeight>,
     /// The LSTM backward's (T, B, 4H) pre-activation gradient buffer, kept between steps so
     /// that its 7 MB (word LM, H = 650) are not allocated and zeroed again each step.
     pub(crate) dgates: Spare,
@@ -107,7 +110,7 @@ impl Spare {
 impl RnnLayer {
     /// A dense layer from its parameters (no CSR copy, empty buffers).
     pub fn new(weight_ih: Param, weight_hh: Param, bias_ih: Option<Param>, bias_hh: Option<Param>) -> Self {
-        RnnLayer { weight_ih, weight_hh, bias_ih, bias_hh, sparse: None, dgates: Spare::default(), spare: Spare::default() }
+        RnnLayer { weight_ih, weight_hh, bias_ih, bias_hh, sparse: None, sparse_ih: None, dgates: Spare::default(), spare: Spare::default() }
     }
     /// (G·H, I) and (G·H, H) from the weight shapes.
     pub fn dims(&self) -> (usize, usize) {
@@ -127,7 +130,14 @@ impl RnnLayer {
     /// [`Self::project_input`] into a given buffer.
     pub(crate) fn project_input_into(&self, out: &mut [f32], x: &[f32], tb: usize, with_hh_bias: bool) {
         let (gh, i) = self.dims();
-        ops::gemm(out, x, Trans::No, &self.weight_ih.value, Trans::Yes, tb, i, gh, false);
+        match &self.sparse_ih {
+            Some(s) => {
+                let _t = crate::profile::scope("rnn sparse x W_ihᵀ");
+                out.fill(0.0);
+                sparse::spmm_nt(out, x, &s.csr, tb)
+            }
+            None => ops::gemm(out, x, Trans::No, &self.weight_ih.value, Trans::Yes, tb, i, gh, false),
+        }
         let mut bias = vec![0f32; gh];
         if let Some(b) = &self.bias_ih {
             ops::add_assign(&mut bias, &b.value);
@@ -185,10 +195,12 @@ impl RnnLayer {
         ops::gemm(dh, dg, Trans::No, &self.weight_hh.value, Trans::No, b, gh, hd, accumulate);
     }
 
-    /// Keeps the CSR copy of W_hh in step with its mask and values (see [`SparseWeight`]):
-    /// built when the kept fraction is below `threshold`, dropped otherwise.
+    /// Keeps the CSR copies of W_hh and W_ih in step with their masks and values (see
+    /// [`SparseWeight`]): each built when its kept fraction is below `threshold`, dropped
+    /// otherwise.
     pub fn prepare_sparse(&mut self, threshold: f64) {
         SparseWeight::refresh(&mut self.sparse, &self.weight_hh, threshold);
+        SparseWeight::refresh(&mut self.sparse_ih, &self.weight_ih, threshold);
     }
 
     /// Weight and bias gradients for the whole sequence, and dx (T·B, I) when asked:
@@ -204,7 +216,13 @@ impl RnnLayer {
             }
             None => ops::gemm(&mut self.weight_hh.grad, dgh, Trans::Yes, h_prev, Trans::No, gh, tb, hd, true),
         }
-        ops::gemm(&mut self.weight_ih.grad, dgi, Trans::Yes, x, Trans::No, gh, tb, i, true);
+        match &self.sparse_ih {
+            Some(s) => {
+                let _t = crate::profile::scope("rnn sparse dW_ih (SDDMM)");
+                s.add_grad(&mut self.weight_ih.grad, dgi, x, tb)
+            }
+            None => ops::gemm(&mut self.weight_ih.grad, dgi, Trans::Yes, x, Trans::No, gh, tb, i, true),
+        }
         let _b = crate::profile::scope("rnn bias grads");
         match (&mut self.bias_ih, &mut self.bias_hh) {
             // one pre-activation gradient for both biases (LSTM, Elman): sum it once
@@ -226,7 +244,10 @@ impl RnnLayer {
         drop(_b);
         need_dx.then(|| {
             let mut dx = vec![0f32; tb * i];
-            ops::gemm(&mut dx, dgi, Trans::No, &self.weight_ih.value, Trans::No, tb, gh, i, false);
+            match &self.sparse_ih {
+                Some(s) => s.add_input_grad(&mut dx, dgi, tb),
+                None => ops::gemm(&mut dx, dgi, Trans::No, &self.weight_ih.value, Trans::No, tb, gh, i, false),
+            }
             dx
         })
     }
