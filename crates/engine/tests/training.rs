@@ -200,12 +200,27 @@ fn sparse_linear_layers_match_the_dense_masked_ones() {
     }
 }
 
+/// A pruned W_ih narrower than `MIN_SPARSE_INPUT` (navigation's 2-D input) stays on the dense GEMM.
+#[test]
+fn thin_pruned_input_matrices_stay_dense() {
+    use geosparse_engine::layers::layer::MIN_SPARSE_INPUT;
+    use geosparse_engine::layers::rnn::Activation;
+    for input in [2, MIN_SPARSE_INPUT - 1, MIN_SPARSE_INPUT] {
+        let cfg = RnnConfig { cell: CellKind::Elman(Activation::Relu), input, hidden: 50, layers: 1, bias: false, dropout: 0.0 };
+        let mut rnn = Rnn::new("rnn", cfg, &mut seed::rng(4, "thin"));
+        let n = rnn.layers[0].weight_ih.numel();
+        rnn.layers[0].weight_ih.set_mask((0..n).map(|k| (k % 10 == 0) as u8).collect());
+        rnn.prepare_sparse(0.5);
+        assert_eq!(rnn.layers[0].sparse_ih.is_some(), input >= MIN_SPARSE_INPUT, "input {input}");
+    }
+}
+
 /// The sparse kernels give the dense masked results (forward, input and weight gradients).
 #[test]
 fn sparse_recurrent_products_match_the_dense_masked_ones() {
     use geosparse_engine::layers::rnn::Activation;
     for cell in [CellKind::Elman(Activation::Relu), CellKind::Elman(Activation::Tanh), CellKind::Gru, CellKind::Lstm] {
-        let (t, b, i, h) = (6, 5, 7, 40);
+        let (t, b, i, h) = (6, 5, 36, 40);
         let mut rng = seed::rng(3, "sparse");
         let cfg = RnnConfig { cell, input: i, hidden: h, layers: 2, bias: true, dropout: 0.0 };
         let mut dense = Rnn::new("rnn", cfg, &mut rng);
@@ -219,7 +234,7 @@ fn sparse_recurrent_products_match_the_dense_masked_ones() {
         let mut sparse = dense.clone();
         sparse.prepare_sparse(0.5);
         assert!(sparse.layers.iter().all(|l| l.sparse.is_some()));
-        assert!(sparse.layers[0].sparse_ih.is_some() && sparse.layers[1].sparse_ih.is_none());
+        assert!(sparse.layers[0].sparse_ih.is_some() && sparse.layers[1].sparse_ih.is_none(), "layer 1's W_ih has no mask");
         let x: Vec<f32> = (0..t * b * i).map(|_| rng.random::<f32>() - 0.5).collect();
         let dout: Vec<f32> = (0..t * b * h).map(|_| rng.random::<f32>() - 0.5).collect();
         let s0 = State::zeros(&cfg, b);
