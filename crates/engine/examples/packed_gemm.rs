@@ -8,21 +8,8 @@
 //! the 200-unit ones. Two threads.
 use geosparse_engine::ops::{Isa, PackedB, Trans, gemm};
 
-// the allocator the CLI uses (large buffers stay mapped between calls)
-#[global_allocator]
-static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
-use std::time::Instant;
-
-fn best_of_3(reps: usize, mut f: impl FnMut()) -> f64 {
-    f();
-    (0..3)
-        .map(|_| {
-            let t = Instant::now();
-            (0..reps).for_each(|_| f());
-            t.elapsed().as_secs_f64() / reps as f64
-        })
-        .fold(f64::INFINITY, f64::min)
-}
+mod common;
+use common::best_of_3;
 
 fn main() {
     let mut dims: Vec<usize> = std::env::args()

@@ -10,21 +10,8 @@
 //! `512 2048 4000 4000`.
 use geosparse_engine::ops::{Trans, gemm};
 use geosparse_engine::sparse::{Csr, sddmm, spmm_nn, spmm_nt};
-use std::time::Instant;
-
-#[global_allocator]
-static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-fn best_of_3(reps: usize, mut f: impl FnMut()) -> f64 {
-    f();
-    (0..3)
-        .map(|_| {
-            let t = Instant::now();
-            (0..reps).for_each(|_| f());
-            t.elapsed().as_secs_f64() / reps as f64
-        })
-        .fold(f64::INFINITY, f64::min)
-}
+mod common;
+use common::best_of_3;
 
 fn main() {
     let a: Vec<String> = std::env::args().skip(1).collect();
