@@ -25,6 +25,32 @@ fn masks(path: &Path) -> HashMap<String, Vec<u8>> {
 }
 
 #[test]
+fn erk_densities_share_the_target_by_shape_and_hold_every_epoch() {
+    let d = tempfile::tempdir().unwrap();
+    let cfg = write(d.path(), "erk.toml", &dynamic_toy("random").replace("[prune.dynamic]\n", "[prune.dynamic]\ndensities = \"erk\"\n"));
+    let out = d.path().join("erk");
+    ok(&train(&cfg, &out, &[]));
+    // ERK by hand: kept fraction ε (r + c) / (r c), ε · Σ (r + c) = 0.1 · Σ r c (none capped here)
+    let shapes = [("encoder.weight", 24usize, 16usize), ("rnn.weight_ih_l0", 24, 2), ("rnn.weight_hh_l0", 24, 24), ("decoder.weight", 16, 24)];
+    let eps = 0.1 * shapes.iter().map(|s| (s.1 * s.2) as f64).sum::<f64>() / shapes.iter().map(|s| (s.1 + s.2) as f64).sum::<f64>();
+    let (mut kept, mut total) = (0.0, 0.0);
+    for rec in metrics(&out) {
+        for &(name, r, c) in &shapes {
+            let len = (r * c) as f64;
+            let want = 1.0 - (eps * (r + c) as f64 / len * len).round() / len;
+            let sp = rec["sparsity_per_tensor"][name].as_f64().unwrap();
+            assert!((sp - want).abs() < 1e-9, "{name}: {sp} vs {want}");
+            (kept, total) = (kept + (1.0 - sp) * len, total + len);
+        }
+    }
+    assert!((kept / total - 0.1).abs() < 0.01, "the set keeps about 10 %: {}", kept / total);
+    let resolved = std::fs::read_to_string(out.join("config.toml")).unwrap();
+    assert!(resolved.contains("densities = \"erk\""), "{resolved}");
+    let bad = dynamic_toy("random").replace("[prune.dynamic]\n", "[prune.dynamic]\ndensities = \"lognormal\"\n");
+    assert_refused(d.path(), &[(bad, vec!["densities", "lognormal"])]);
+}
+
+#[test]
 fn a_dynamic_run_is_sparse_from_the_start_moves_its_mask_and_resumes_exactly() {
     let d = tempfile::tempdir().unwrap();
     let cfg = write(d.path(), "dyn.toml", &dynamic_toy("gradient-geometric"));

@@ -2,6 +2,8 @@
 //! tensor starts at the target density before step 0 and, on `[prune.dynamic]`'s schedule,
 //! trades its weakest kept weights for new ones (see [`geosparse_prune::dynamic`]).
 //!
+//! - **Densities**: every pruned tensor at the target (`uniform`), or ERK shares whose total is
+//!   the target (`densities = "erk"`: thin matrices dense, W_hh sparser than the target).
 //! - **Geometry as a prior**: the recurrent matrices read the penalty's own R (same seeds, even
 //!   when λ = 0) as g(R) = exp(−R / (τ · mean R)); the other pruned tensors (encoder, decoder,
 //!   embeddings) have no geometry, so there `geometric` regrowth is random and
@@ -25,6 +27,7 @@ use geosparse_engine::optim::Optimizer;
 use geosparse_engine::param::Param;
 use geosparse_moduli::seed;
 use geosparse_prune::dynamic::config::{DynamicConfig, Init};
+use geosparse_prune::dynamic::erk::densities;
 use geosparse_prune::dynamic::{DynamicSchedule, Regrow, geometric_prior, initial_mask, update};
 use geosparse_tasks::task::Task;
 use std::collections::BTreeMap;
@@ -33,7 +36,8 @@ use std::collections::BTreeMap;
 pub struct Dynamic {
     pub cfg: DynamicConfig,
     pub schedule: DynamicSchedule,
-    /// Kept fraction of every pruned tensor (1 − prune.target).
+    /// Kept fraction of the pruned set (1 − prune.target): of every tensor with uniform
+    /// densities, of the set as a whole with ERK.
     pub density: f64,
     /// g(R) per recurrent tensor of the pruned set (only when a choice reads the geometry).
     pub priors: BTreeMap<String, Vec<f64>>,
@@ -72,15 +76,18 @@ impl Dynamic {
         seed::rng_at(self.seed, stream, step.wrapping_mul(4096).wrapping_add(k as u64))
     }
 
-    /// Draws every pruned tensor's first mask (exactly round(density · len) kept) and zeroes
-    /// the rest of its values. `params`: the pruned set in model order.
+    /// Draws every pruned tensor's first mask (exactly round(d · len) kept, d its share of the
+    /// density: [`geosparse_prune::dynamic::erk::densities`]) and zeroes the rest of its values.
+    /// `params`: the pruned set in model order.
     pub fn init_masks(&self, params: Vec<&mut Param>) -> Result<(), String> {
-        for (k, p) in params.into_iter().enumerate() {
+        let shapes: Vec<(usize, usize)> = params.iter().map(|p| { let rows = p.shape.first().copied().unwrap_or(1).max(1); (rows, p.numel() / rows) }).collect();
+        let shares = densities(self.cfg.densities, &shapes, self.density).map_err(|e| format!("prune.dynamic.densities: {e}"))?;
+        for (k, (p, d)) in params.into_iter().zip(shares).enumerate() {
             let prior = match self.cfg.init {
                 Init::Geometric => self.priors.get(&p.name).map(Vec::as_slice),
                 Init::Random => None,
             };
-            let mask = initial_mask(p.numel(), self.density, prior, &mut self.rng("prune/dynamic/init", 0, k)).map_err(|e| format!("prune: {}: {e}", p.name))?;
+            let mask = initial_mask(p.numel(), d, prior, &mut self.rng("prune/dynamic/init", 0, k)).map_err(|e| format!("prune: {}: {e}", p.name))?;
             p.set_mask(mask);
         }
         Ok(())

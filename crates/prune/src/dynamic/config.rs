@@ -11,6 +11,7 @@
 //! assert!(DynamicConfig { alpha: 1.5, ..c }.validate("prune.dynamic").unwrap_err().contains("alpha"));
 //! ```
 
+use super::erk::Densities;
 use super::{DynamicSchedule, Regrow};
 use serde::{Deserialize, Serialize};
 
@@ -42,11 +43,14 @@ pub struct DynamicConfig {
     pub init: Init,
     /// The prior's temperature as a fraction of R's mean: g(R) = exp(−R / (tau · mean R)).
     pub tau: f64,
+    /// How the target density is shared among the pruned tensors: `uniform` (each at the
+    /// target) or `erk` (Erdős–Rényi-Kernel, see [`super::erk`]).
+    pub densities: Densities,
 }
 
 impl Default for DynamicConfig {
     fn default() -> Self {
-        DynamicConfig { update_every: 100, alpha: 0.3, end: 0.75, regrow: Regrow::Random, init: Init::Random, tau: 0.1 }
+        DynamicConfig { update_every: 100, alpha: 0.3, end: 0.75, regrow: Regrow::Random, init: Init::Random, tau: 0.1, densities: Densities::Uniform }
     }
 }
 

@@ -33,6 +33,7 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 
 pub mod config;
+pub mod erk;
 
 /// How new connections are chosen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
