@@ -212,3 +212,20 @@ fn every_shipped_config_is_valid() {
     }
     assert!(n >= 6, "only {n} configs");
 }
+
+#[test]
+fn every_shipped_sweep_expands_into_valid_distinct_runs() {
+    use geosparse_experiments::sweep::spec::SweepSpec;
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../sweeps");
+    let mut n = 0;
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "toml") {
+            let grid = SweepSpec::from_file(&p).and_then(|s| s.expand()).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+            let ids: std::collections::BTreeSet<_> = grid.iter().map(|g| g.id.clone()).collect();
+            assert_eq!(ids.len(), grid.len(), "{}: two grid points share a run id", p.display());
+            n += 1;
+        }
+    }
+    assert!(n >= 10, "only {n} sweep files");
+}
