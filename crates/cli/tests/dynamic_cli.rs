@@ -46,6 +46,21 @@ fn erk_densities_share_the_target_by_shape_and_hold_every_epoch() {
     assert!((kept / total - 0.1).abs() < 0.01, "the set keeps about 10 %: {}", kept / total);
     let resolved = std::fs::read_to_string(out.join("config.toml")).unwrap();
     assert!(resolved.contains("densities = \"erk\""), "{resolved}");
+    // at 72 % the 2-wide W_ih's share passes 1: it stays whole and the others share the rest
+    let capped = d.path().join("capped");
+    let cfg70 = dynamic_toy("random").replace("[prune.dynamic]\n", "[prune.dynamic]\ndensities = \"erk\"\n").replace("target = 0.9", "target = 0.72");
+    assert!(cfg70.contains("target = 0.72"));
+    ok(&train(&write(d.path(), "erk70.toml", &cfg70), &capped, &[]));
+    let eps = (0.28 * 1392.0 - 48.0) / (40.0 + 48.0 + 40.0); // W_ih (48 entries) whole; ε · Σ (r + c) of the rest
+    for rec in metrics(&capped) {
+        assert_eq!(rec["sparsity_per_tensor"]["rnn.weight_ih_l0"].as_f64(), Some(0.0));
+        for &(name, r, c) in shapes.iter().filter(|s| s.0 != "rnn.weight_ih_l0") {
+            let len = (r * c) as f64;
+            let want = 1.0 - (eps * (r + c) as f64 / len * len).round() / len;
+            let sp = rec["sparsity_per_tensor"][name].as_f64().unwrap();
+            assert!((sp - want).abs() < 1e-9, "{name}: {sp} vs {want}");
+        }
+    }
     let bad = dynamic_toy("random").replace("[prune.dynamic]\n", "[prune.dynamic]\ndensities = \"lognormal\"\n");
     assert_refused(d.path(), &[(bad, vec!["densities", "lognormal"])]);
 }

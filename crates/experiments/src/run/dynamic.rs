@@ -87,6 +87,11 @@ impl Dynamic {
                 Init::Geometric => self.priors.get(&p.name).map(Vec::as_slice),
                 Init::Random => None,
             };
+            if d >= 1.0 {
+                // an ERK share capped at 1: the tensor stays whole (its updates trade nothing)
+                p.set_mask(vec![1; p.numel()]);
+                continue;
+            }
             let mask = initial_mask(p.numel(), d, prior, &mut self.rng("prune/dynamic/init", 0, k)).map_err(|e| format!("prune: {}: {e}", p.name))?;
             p.set_mask(mask);
         }
