@@ -11,11 +11,12 @@
 //!   P, eight entries' dots reduced together. The tiles form up to four groups of consecutive
 //!   tiles fixed by M, each a task with its own sum (added in group order at the end); with
 //!   more threads than groups a tile's rows of W are split too (M ≤ 2 adds the products
-//!   directly). Grouping took elman-2048's dW_hh (M = 4 000, 90 % sparse) from 57 to 43 ms on
-//!   2 threads (Zen 4; examples/sparse_train_kernels.rs).
+//!   directly). On elman-2048's dW_hh (M = 4 000, 90 % sparse, 2 threads, Zen 4;
+//!   examples/sparse_train_kernels.rs) the joint reduction took 57.3 → 54.4 ms and the groups
+//!   54.4 → 43.4 ms.
 //!
 //! The layers run dx = dy W as `spmm_nt` on [`Csr::transpose`] (gathers instead of scatters:
-//! 1.5–2.1× faster than `spmm_nn` at elman-2048's shapes, for a transpose that costs about one
+//! 1.65–1.8× faster than `spmm_nn` at elman-2048's shapes, for a transpose that costs about one
 //! 64-row product; see `layers::sparse_weight`).
 //!
 //! ```
