@@ -48,8 +48,10 @@ pub fn step_in_place(w: &Csr, h: &[f32], pre: &mut [f32], batch: usize, act: Act
     let (n, k) = (w.rows(), w.cols());
     assert_eq!(h.len(), batch * k, "step: h is not (B, K) = ({batch}, {k})");
     assert_eq!(pre.len(), batch * n, "step: output is not (B, N) = ({batch}, {n})");
-    if batch == 1 {
-        return spmv(w, h, pre, act);
+    match batch {
+        0 => return,
+        1 => return spmv(w, h, pre, act),
+        _ => {}
     }
     let chunks = batch_chunks(batch);
     let (count, threads) = (chunks.len() - 1, rayon::current_num_threads());

@@ -100,6 +100,11 @@ fn batch_chunks_cover_the_batch_in_at_most_64_rows_of_whole_lane_groups() {
         }
     }
     assert_eq!(batch_chunks(200), vec![0, 56, 104, 152, 200]);
+    // an empty batch is one empty chunk, and the step does nothing
+    assert_eq!(batch_chunks(0), vec![0, 0]);
+    let w = rand_csr(5, 4, 0.5, false, 30);
+    let mut out: Vec<f32> = vec![];
+    step(&w, &[], &[], &mut out, 0, Act::Relu);
 }
 
 #[test]
