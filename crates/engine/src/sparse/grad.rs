@@ -33,7 +33,7 @@
 use super::csr::{ColIndex, with_idx};
 use super::par::{balanced_bounds, for_chunks, parts_for};
 use super::simd::{F8, eight_mut, row};
-use super::{Act, Csr, add_transposed, lanes, transpose_pad};
+use super::{Act, Csr, add_transposed, lanes, transpose_pad, with_scratch};
 use rayon::prelude::*;
 
 /// c (B, K) += d (B, N) · W for W (N, K).
@@ -151,21 +151,26 @@ const GROUPS: usize = 4;
 fn sddmm_tile(grad: &mut [f32], d: &[f32], h: &[f32], w: &Csr, m0: usize, mt: usize, split: bool) {
     let (n, k) = (w.rows(), w.cols());
     let p = lanes(mt);
-    let (mut dt, mut ht) = (vec![0f32; n * p], vec![0f32; k * p]);
-    transpose_pad(&d[m0 * n..(m0 + mt) * n], mt, n, p, &mut dt);
-    transpose_pad(&h[m0 * k..(m0 + mt) * k], mt, k, p, &mut ht);
-    let bounds = balanced_bounds(w.row_ptr(), if split { parts_for(w.nnz() * p) } else { 1 });
-    let ptr = w.row_ptr();
-    let cuts: Vec<usize> = bounds.iter().map(|&r| ptr[r] as usize).collect();
-    with_idx!(w.col_idx(), cols => for_chunks(grad, &cuts, |q, g| {
-        let (r0, r1) = (bounds[q], bounds[q + 1]);
-        match p {
-            8 => dots::<_, 1>(&ptr[r0..=r1], cols, &dt, &ht, r0, g),
-            16 => dots::<_, 2>(&ptr[r0..=r1], cols, &dt, &ht, r0, g),
-            32 => dots::<_, 4>(&ptr[r0..=r1], cols, &dt, &ht, r0, g),
-            _ => dots::<_, 8>(&ptr[r0..=r1], cols, &dt, &ht, r0, g),
-        }
-    }));
+    // both transposes overwrite every lane of their buffers
+    with_scratch(n * p, |dt| {
+        transpose_pad(&d[m0 * n..(m0 + mt) * n], mt, n, p, dt);
+        with_scratch(k * p, |ht| {
+            transpose_pad(&h[m0 * k..(m0 + mt) * k], mt, k, p, ht);
+            let bounds = balanced_bounds(w.row_ptr(), if split { parts_for(w.nnz() * p) } else { 1 });
+            let ptr = w.row_ptr();
+            let cuts: Vec<usize> = bounds.iter().map(|&r| ptr[r] as usize).collect();
+            let (dt, ht) = (&*dt, &*ht);
+            with_idx!(w.col_idx(), cols => for_chunks(grad, &cuts, |q, g| {
+                let (r0, r1) = (bounds[q], bounds[q + 1]);
+                match p {
+                    8 => dots::<_, 1>(&ptr[r0..=r1], cols, dt, ht, r0, g),
+                    16 => dots::<_, 2>(&ptr[r0..=r1], cols, dt, ht, r0, g),
+                    32 => dots::<_, 4>(&ptr[r0..=r1], cols, dt, ht, r0, g),
+                    _ => dots::<_, 8>(&ptr[r0..=r1], cols, dt, ht, r0, g),
+                }
+            }));
+        })
+    })
 }
 
 /// g (the entries of rows r0.., whose pointers are `rows`) += ⟨dt[i], ht[c[e]]⟩ over 8W

@@ -32,7 +32,7 @@ use super::csr::{ColIndex, with_idx};
 use super::gather;
 use super::par::{balanced_bounds, for_chunks, parts_for};
 use super::simd::{F8, row};
-use super::{Act, Csr, PAR_WORK, add_transposed, transpose_pad};
+use super::{Act, Csr, PAR_WORK, add_transposed, transpose_pad, with_scratch};
 use rayon::prelude::*;
 
 /// out (B, N) = act(h (B, K) · Wᵀ + xw (B, N)).
@@ -130,26 +130,30 @@ fn row_dot<I: ColIndex>(v: &[f32], c: &[I], h: &[f32]) -> f32 {
 /// P = bb rounded up to 8 lanes; `split`: the rows are shared among tasks when large.
 fn spmm_chunk(w: &Csr, h: &[f32], pre: &mut [f32], bb: usize, act: Act, split: bool) {
     let (n, k, p) = (w.rows(), w.cols(), bb.next_multiple_of(8));
-    let mut ht = vec![0f32; k * p];
-    transpose_pad(h, bb, k, p, &mut ht);
-    let mut acc = vec![0f32; n * p]; // (N, P)
-    let bounds = balanced_bounds(w.row_ptr(), if split { parts_for(w.nnz() * p) } else { 1 });
-    let cuts: Vec<usize> = bounds.iter().map(|r| r * p).collect();
-    let (ptr, vals) = (w.row_ptr(), w.values());
-    with_idx!(w.col_idx(), cols => for_chunks(&mut acc, &cuts, |part, chunk| {
-        let rows = &ptr[bounds[part]..=bounds[part + 1]];
-        match p / 8 {
-            1 => rows_axpy::<_, 1, 8>(rows, vals, cols, &ht, chunk),
-            2 => rows_axpy::<_, 2, 4>(rows, vals, cols, &ht, chunk),
-            3 => rows_axpy::<_, 3, 3>(rows, vals, cols, &ht, chunk),
-            4 => rows_axpy::<_, 4, 2>(rows, vals, cols, &ht, chunk),
-            5 => rows_axpy::<_, 5, 1>(rows, vals, cols, &ht, chunk),
-            6 => rows_axpy::<_, 6, 1>(rows, vals, cols, &ht, chunk),
-            7 => rows_axpy::<_, 7, 1>(rows, vals, cols, &ht, chunk),
-            _ => rows_axpy::<_, 8, 1>(rows, vals, cols, &ht, chunk),
-        }
-    }));
-    add_transposed(pre, &acc, bb, n, p, act);
+    // both buffers are overwritten entirely: every lane of ht, every row of acc
+    with_scratch(k * p, |ht| {
+        transpose_pad(h, bb, k, p, ht);
+        with_scratch(n * p, |acc| {
+            // acc (N, P)
+            let bounds = balanced_bounds(w.row_ptr(), if split { parts_for(w.nnz() * p) } else { 1 });
+            let cuts: Vec<usize> = bounds.iter().map(|r| r * p).collect();
+            let (ptr, vals, ht) = (w.row_ptr(), w.values(), &*ht);
+            with_idx!(w.col_idx(), cols => for_chunks(acc, &cuts, |part, chunk| {
+                let rows = &ptr[bounds[part]..=bounds[part + 1]];
+                match p / 8 {
+                    1 => rows_axpy::<_, 1, 8>(rows, vals, cols, ht, chunk),
+                    2 => rows_axpy::<_, 2, 4>(rows, vals, cols, ht, chunk),
+                    3 => rows_axpy::<_, 3, 3>(rows, vals, cols, ht, chunk),
+                    4 => rows_axpy::<_, 4, 2>(rows, vals, cols, ht, chunk),
+                    5 => rows_axpy::<_, 5, 1>(rows, vals, cols, ht, chunk),
+                    6 => rows_axpy::<_, 6, 1>(rows, vals, cols, ht, chunk),
+                    7 => rows_axpy::<_, 7, 1>(rows, vals, cols, ht, chunk),
+                    _ => rows_axpy::<_, 8, 1>(rows, vals, cols, ht, chunk),
+                }
+            }));
+            add_transposed(pre, acc, bb, n, p, act);
+        })
+    })
 }
 
 /// For each row r of `rows` (its pointers): out[r] (8W lanes) = Σ_e v[e] · ht[c[e]], in U

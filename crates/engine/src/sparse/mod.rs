@@ -77,6 +77,26 @@ impl Act {
 
 pub(crate) use transpose::{add_transposed, transpose_pad};
 
+thread_local! {
+    /// Per-thread spare buffers for [`with_scratch`] (a stack: a kernel nested inside another
+    /// on the same thread, as rayon's work stealing allows, takes a buffer of its own).
+    static SCRATCH: std::cell::RefCell<Vec<Vec<f32>>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` on a buffer of `len` floats whose contents are unspecified — for the transposed
+/// operands and row accumulators, which the kernels overwrite entirely — reused across calls
+/// on a thread instead of allocated and zeroed each time (8 such buffers per elman-2048 step
+/// product).
+pub(crate) fn with_scratch<R>(len: usize, f: impl FnOnce(&mut [f32]) -> R) -> R {
+    let mut v = SCRATCH.with(|s| s.borrow_mut().pop()).unwrap_or_default();
+    if v.len() < len {
+        v.resize(len, 0.0);
+    }
+    let r = f(&mut v[..len]);
+    SCRATCH.with(|s| s.borrow_mut().push(v));
+    r
+}
+
 /// Batch lanes padded to a kernel width: 8, 16, 32 or 64 (batches above 64 run in chunks).
 pub(crate) fn lanes(batch: usize) -> usize {
     batch.clamp(1, 64).next_power_of_two().max(8)
