@@ -162,12 +162,12 @@ fn run_train_step(a: TrainStep, threads: Option<usize>) -> anyhow::Result<()> {
     }
     let threads = threads.unwrap_or_else(rayon::current_num_threads);
     let cases: Vec<String> = if a.cases.is_empty() { train_step::CASES.iter().map(|s| s.to_string()).collect() } else { a.cases.clone() };
-    let python = a.python.clone().or_else(|| std::env::var("GEOSPARSE_PYTHON").ok()).unwrap_or_else(|| "python3".into());
+    let python = python_of(&a);
     let exe = std::env::current_exe()?;
     if let Some(s) = a.sparsity {
         return run_sparse_train_step(&exe, &cases, threads, s, &a);
     }
-    let rounds = if a.rounds > 1 { format!(", {} alternating rounds (medians; speed-up range in brackets)", a.rounds) } else { String::new() };
+    let rounds = rounds_note(&a);
     println!("train step, {threads} threads, median of {} steps (after {} warm-up){rounds}", a.steps, a.warmup);
     println!("| case | geosparse ms/step | PyTorch ms/step | speed-up vs PyTorch | geosparse peak MiB | PyTorch peak MiB |");
     println!("|---|---|---|---|---|---|");
@@ -203,16 +203,10 @@ fn run_train_step(a: TrainStep, threads: Option<usize>) -> anyhow::Result<()> {
         let ours_ms = median(&ours);
         match failed {
             None => {
-                let range = if ratios.len() > 1 {
-                    let (lo, hi) = ratios.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &r| (l.min(r), h.max(r)));
-                    format!(" ({lo:.2}–{hi:.2})")
-                } else {
-                    String::new()
-                };
                 println!(
-                    "| {case} | {ours_ms:.1} | {:.1} | {:.2}×{range} | {} | {} |",
+                    "| {case} | {ours_ms:.1} | {:.1} | {} | {} | {} |",
                     median(&theirs),
-                    median(&ratios),
+                    fmt_ratio(&ratios),
                     fmt_mb(our_mb),
                     fmt_mb(their_mb)
                 );
@@ -241,8 +235,7 @@ fn worker(exe: &std::path::Path, case: &str, threads: usize, a: &TrainStep, extr
 
 /// Sparse-aware training (CSR W_hh) against dense masked training, same random mask.
 fn run_sparse_train_step(exe: &std::path::Path, cases: &[String], threads: usize, sparsity: f64, a: &TrainStep) -> anyhow::Result<()> {
-    let python = a.python.clone().or_else(|| std::env::var("GEOSPARSE_PYTHON").ok()).unwrap_or_else(|| "python3".into());
-    let rounds = if a.rounds > 1 { format!(", {} alternating rounds (medians; per-round speed-up range in brackets)", a.rounds) } else { String::new() };
+    let (python, rounds) = (python_of(a), rounds_note(a));
     println!(
         "train step with every weight matrix pruned at random to {:.0} % (the LM embedding excepted), {threads} threads, median of {} steps (after {} warm-up){rounds}",
         sparsity * 100.0,
@@ -270,22 +263,34 @@ fn run_sparse_train_step(exe: &std::path::Path, cases: &[String], threads: usize
                 }
             }
         }
-        let ratio = |r: &[f64]| {
-            let range = if r.len() > 1 {
-                let (lo, hi) = r.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &v| (l.min(v), h.max(v)));
-                format!(" ({lo:.2}–{hi:.2})")
-            } else {
-                String::new()
-            };
-            format!("{:.2}×{range}", median(r))
-        };
         let (tc, tr) = match (&torch_failed, torch.len() == a.rounds) {
-            (None, true) => (format!("{:.1}", median(&torch)), ratio(&vs_torch)),
+            (None, true) => (format!("{:.1}", median(&torch)), fmt_ratio(&vs_torch)),
             (why, _) => (format!("n/a ({})", why.as_deref().unwrap_or("incomplete")), "n/a".into()),
         };
-        println!("| {case} | {:.1} | {:.1} | {} | {tc} | {tr} |", median(&dense), median(&sparse), ratio(&vs_dense));
+        println!("| {case} | {:.1} | {:.1} | {} | {tc} | {tr} |", median(&dense), median(&sparse), fmt_ratio(&vs_dense));
     }
     Ok(())
+}
+
+/// The Python for the PyTorch baseline: --python, else $GEOSPARSE_PYTHON, else python3.
+fn python_of(a: &TrainStep) -> String {
+    a.python.clone().or_else(|| std::env::var("GEOSPARSE_PYTHON").ok()).unwrap_or_else(|| "python3".into())
+}
+
+/// The header's note on alternating rounds (empty for one round).
+fn rounds_note(a: &TrainStep) -> String {
+    if a.rounds > 1 { format!(", {} alternating rounds (medians; per-round speed-up range in brackets)", a.rounds) } else { String::new() }
+}
+
+/// The median of per-round speed-ups, with their range when there are several: "1.23× (1.10–1.40)".
+fn fmt_ratio(r: &[f64]) -> String {
+    let range = if r.len() > 1 {
+        let (lo, hi) = r.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &v| (l.min(v), h.max(v)));
+        format!(" ({lo:.2}–{hi:.2})")
+    } else {
+        String::new()
+    };
+    format!("{:.2}×{range}", median(r))
 }
 
 fn torch_baseline(python: &str, script: &PathBuf, case: &str, threads: usize, steps: usize, warmup: usize, sparsity: Option<f64>) -> Result<serde_json::Value, String> {
