@@ -159,6 +159,23 @@ fn a_toy_navigation_run_gets_graph_ratemaps_and_topology() {
     let md = std::fs::read_to_string(rep.join("report.md")).unwrap();
     assert!(md.contains("What the nets became") && !md.contains("have no analysis"), "{md}");
     assert!(std::fs::read_to_string(rep.join("analysis.csv")).unwrap().lines().count() == 2);
+    // --records: the run without its weights; the report made from the record alone is the same
+    // report (geometry and analysis included), and the run with its record counts once
+    let md_run = md.clone();
+    let o = geosparse(&["report", s(&run), "--out", s(&rep), "--records"]);
+    ok(&o);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("wrote 1 new run records"));
+    let rec = rep.join("runs").join("run");
+    assert!(rec.join("summary.json").is_file() && rec.join("analysis/analysis.json").is_file() && rec.join("geometry.json").is_file());
+    assert!(!rec.join("model.safetensors").exists() && !rec.join("checkpoint.safetensors").exists());
+    let rep2 = d.path().join("report-from-records");
+    ok(&geosparse(&["report", s(&rep.join("runs")), "--out", s(&rep2)]));
+    let md_rec = std::fs::read_to_string(rep2.join("report.md")).unwrap();
+    assert!(md_rec.contains("Geometry recovery") && md_rec.contains("What the nets became"), "{md_rec}");
+    assert_eq!(md_rec, md_run);
+    assert!(rep2.join("weight_profile.png").is_file());
+    ok(&geosparse(&["report", s(&run), s(&rep.join("runs")), "--out", s(&rep2)]));
+    assert_eq!(std::fs::read_to_string(rep2.join("report.md")).unwrap(), md_run, "one run, counted once");
     // without an analysis the report says how to make one; --analyze makes it
     std::fs::remove_dir_all(&out).unwrap();
     ok(&geosparse(&["report", s(&run), "--out", s(&rep)]));

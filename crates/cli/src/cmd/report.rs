@@ -28,6 +28,11 @@ pub struct Args {
     /// of several sizes (a table and metric_vs_x.png).
     #[arg(long, value_name = "KEY")]
     x: Option<String>,
+    /// Also write each run's record (config, summary, metrics, analysis and geometry, without
+    /// weights or checkpoints) to <out>/runs/<run>: commit them, and the report can be made
+    /// again from them on any machine (`geosparse report <out>/runs [more runs…]`).
+    #[arg(long)]
+    records: bool,
 }
 
 pub fn run(a: Args) -> anyhow::Result<()> {
@@ -44,5 +49,9 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     println!("{}", r.markdown);
     let out = a.out.unwrap_or_else(|| a.dirs[0].join("report"));
     println!("wrote {}/report.md, report.csv, geometry.csv and figures", out.display());
+    if a.records {
+        let n = geosparse_experiments::report::records::write(&r.runs, &out.join("runs"))?;
+        println!("wrote {n} new run records to {} ({} runs in the report)", out.join("runs").display(), r.runs.len());
+    }
     Ok(())
 }

@@ -57,6 +57,8 @@ pub fn collect(dirs: &[PathBuf]) -> anyhow::Result<Vec<RunRecord>> {
         walk(d, &mut found)?;
     }
     found.sort();
+    found.dedup();
+    let found = without_copies(found)?;
     found
         .into_iter()
         .map(|dir| {
@@ -67,4 +69,67 @@ pub fn collect(dirs: &[PathBuf]) -> anyhow::Result<Vec<RunRecord>> {
             Ok(RunRecord { dir, summary, config, point, metrics })
         })
         .collect()
+}
+
+/// One folder per run: a run found twice — its folder and its record (`report --records`), or
+/// two records — is the same folder name with the same config.toml and summary.json; the copy
+/// with the model (else the first by path) is kept. The same name and config with another
+/// summary is the same run with two results (e.g. two builds): an error naming both, since
+/// counting both would count one seed twice.
+fn without_copies(found: Vec<PathBuf>) -> anyhow::Result<Vec<PathBuf>> {
+    let read = |d: &Path, f: &str| std::fs::read(d.join(f)).ok();
+    let mut kept: Vec<PathBuf> = Vec::new();
+    for dir in found {
+        let twin = kept.iter().position(|k| k.file_name() == dir.file_name() && read(k, "config.toml").is_some() && read(k, "config.toml") == read(&dir, "config.toml"));
+        match twin {
+            None => kept.push(dir),
+            Some(i) if read(&kept[i], "summary.json") != read(&dir, "summary.json") => {
+                anyhow::bail!("{} and {} are the same run (config.toml) with different summaries: report one of them", kept[i].display(), dir.display())
+            }
+            Some(i) => {
+                if !kept[i].join("model.safetensors").is_file() && dir.join("model.safetensors").is_file() {
+                    kept[i] = dir;
+                }
+            }
+        }
+    }
+    Ok(kept)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(dir: &Path, config: &str, message: &str, model: bool) {
+        std::fs::create_dir_all(dir).unwrap();
+        let mut s = Summary::new("r", "navigation", 0, "error_cm");
+        s.message = Some(message.into());
+        s.write(dir).unwrap();
+        std::fs::write(dir.join("config.toml"), config).unwrap();
+        if model {
+            std::fs::write(dir.join("model.safetensors"), "w").unwrap();
+        }
+    }
+
+    #[test]
+    fn a_run_and_its_record_count_once_and_the_folder_with_the_model_is_kept() {
+        let d = tempfile::tempdir().unwrap();
+        run(&d.path().join("a-records/abc"), "seed = 0\n", "m", false);
+        run(&d.path().join("b-sweep/runs/abc"), "seed = 0\n", "m", true);
+        run(&d.path().join("b-sweep/runs/def"), "seed = 1\n", "m", true);
+        // the same folder name with another config is another run (e.g. "seed-0" of two studies)
+        run(&d.path().join("c-other/abc"), "seed = 7\n", "m", true);
+        let runs = collect(&[d.path().to_path_buf(), d.path().join("b-sweep")]).unwrap();
+        let dirs: Vec<String> = runs.iter().map(|r| r.dir.strip_prefix(d.path()).unwrap().display().to_string()).collect();
+        assert_eq!(dirs, ["b-sweep/runs/abc", "b-sweep/runs/def", "c-other/abc"]);
+    }
+
+    #[test]
+    fn the_same_run_with_two_results_is_refused() {
+        let d = tempfile::tempdir().unwrap();
+        run(&d.path().join("x/abc"), "seed = 0\n", "one", true);
+        run(&d.path().join("y/abc"), "seed = 0\n", "two", true);
+        let e = collect(&[d.path().to_path_buf()]).unwrap_err().to_string();
+        assert!(e.contains("same run") && e.contains("x/abc") && e.contains("y/abc"), "{e}");
+    }
 }

@@ -69,6 +69,9 @@ pub fn spearman(a: &[f64], b: &[f64]) -> f64 {
 /// Mean |W| (pruned = 0) in `bins` equal distance bins up to the largest distance: the
 /// weight-versus-distance profile of a run.
 pub fn profile(dir: &Path, cfg: &RunConfig, param: &str, bins: usize) -> anyhow::Result<Vec<(f64, f64)>> {
+    if let Some(c) = cached(dir, param) {
+        return c.profile.filter(|_| c.bins == bins).ok_or_else(|| anyhow::anyhow!("{}: the record's weight profile has {} bins, not {bins}", dir.display(), c.bins));
+    }
     let (w, n, reg) = load(dir, cfg, param, 0)?;
     let pairs: Vec<usize> = (0..n * n).filter(|k| k / n != k % n).collect();
     let stride = (pairs.len() / 200_000).max(1);
@@ -82,6 +85,14 @@ pub fn profile(dir: &Path, cfg: &RunConfig, param: &str, bins: usize) -> anyhow:
         cnt[b] += 1;
     }
     Ok((0..bins).filter(|&b| cnt[b] > 0).map(|b| ((b as f64 + 0.5) * dmax / bins as f64, sum[b] / cnt[b] as f64)).collect())
+}
+
+/// A run record's cached geometry of `param` (a folder without model.safetensors only).
+fn cached(dir: &Path, param: &str) -> Option<super::records::CachedGeometry> {
+    if dir.join("model.safetensors").is_file() {
+        return None;
+    }
+    super::records::read(dir).filter(|c| c.param == param)
 }
 
 type Loaded = (Vec<f32>, usize, geosparse_moduli::Regularizer);
@@ -126,6 +137,9 @@ pub(crate) fn regularizer(cfg: &RunConfig, n: usize, layer: usize) -> anyhow::Re
 
 /// The score of matrix `param` of a run folder (see [`scored_param`]).
 pub fn score(dir: &Path, cfg: &RunConfig, param: &str, layer: usize) -> anyhow::Result<GeometryScore> {
+    if let Some(c) = cached(dir, param).filter(|_| layer == 0) {
+        return c.score.ok_or_else(|| anyhow::anyhow!("{}: the record has no geometry score", dir.display()));
+    }
     let (w, n, reg) = load(dir, cfg, param, layer)?;
     Ok(score_of(&w, n, &reg))
 }

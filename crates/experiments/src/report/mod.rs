@@ -19,6 +19,7 @@ pub mod breaking;
 pub mod collect;
 pub mod figures;
 pub mod geometry;
+pub mod records;
 
 use crate::run::summary::Status;
 use collect::RunRecord;
