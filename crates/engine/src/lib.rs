@@ -29,7 +29,9 @@
 //! ```
 
 pub mod checkpoint;
+pub mod communicability;
 pub mod error;
+pub mod expm;
 pub mod layers;
 pub mod lambda_schedule;
 pub mod loss;

@@ -14,6 +14,7 @@
 
 use crate::ops;
 use crate::param::Param;
+use crate::communicability::Communicability;
 use geosparse_moduli::Penalty;
 use rayon::prelude::*;
 
@@ -24,6 +25,8 @@ pub enum TermKind {
     Moduli(Penalty),
     /// λ·mean|W|.
     L1 { lambda: f32 },
+    /// λ·mean(R ⊙ |W| ⊙ C(W)ᶜ), seRNN's weight-dependent cost ([`Communicability`]).
+    Communicability(Communicability),
 }
 
 /// One penalty on one parameter.
@@ -40,6 +43,9 @@ impl Term {
     pub fn l1(param: &str, lambda: f32) -> Self {
         Term { param: param.to_string(), kind: TermKind::L1 { lambda } }
     }
+    pub fn communicability(param: &str, cost: Communicability) -> Self {
+        Term { param: param.to_string(), kind: TermKind::Communicability(cost) }
+    }
 }
 
 /// All penalty terms of a model.
@@ -53,13 +59,15 @@ impl Regularization {
         self.terms.is_empty()
     }
 
-    /// The moduli terms with λ × `factor` (a λ schedule); plain L1 terms unchanged.
+    /// The moduli (and communicability) terms with λ × `factor` (a λ schedule); plain L1 terms
+    /// unchanged.
     pub fn scaled(&self, factor: f64) -> Result<Regularization, String> {
         let terms = self
             .terms
             .iter()
             .map(|t| match &t.kind {
                 TermKind::Moduli(p) => p.with_lambda((p.lambda() as f64 * factor) as f32).map(|p| Term::moduli(&t.param, p)).map_err(|e| format!("penalty on '{}': {e}", t.param)),
+                TermKind::Communicability(c) => c.with_lambda((c.lambda() as f64 * factor) as f32).map(|c| Term::communicability(&t.param, c)).map_err(|e| format!("penalty on '{}': {e}", t.param)),
                 TermKind::L1 { .. } => Ok(t.clone()),
             })
             .collect::<Result<_, _>>()?;
@@ -77,24 +85,34 @@ impl Regularization {
                 .ok_or_else(|| format!("penalty on '{}': the model has no such parameter", term.param))?;
             total += match &term.kind {
                 TermKind::Moduli(pen) => {
-                    let (n, rr) = (pen.n(), pen.r_rows());
-                    if p.shape.len() != 2 || p.shape[1] != n || p.shape[0] % rr != 0 {
-                        return Err(format!(
-                            "penalty on '{}': R is {rr}×{n} but the parameter is {:?} (needs (G·{rr}, {n}))",
-                            term.param, p.shape
-                        ));
-                    }
+                    check_shape(&term.param, p, pen.n(), pen.r_rows())?;
                     if grad {
                         p.grad_any_rows();
                     }
                     let Param { value, grad: g, mask, .. } = &mut **p;
                     if grad { pen.value_and_grad(value, mask.as_deref(), g) } else { pen.value(value, mask.as_deref()) }
                 }
+                TermKind::Communicability(cost) => {
+                    check_shape(&term.param, p, cost.n(), cost.r_rows())?;
+                    if grad {
+                        p.grad_any_rows();
+                    }
+                    let Param { value, grad: g, mask, .. } = &mut **p;
+                    if grad { cost.value_and_grad(value, mask.as_deref(), g) } else { cost.value(value, mask.as_deref()) }
+                }
                 TermKind::L1 { lambda } => l1(p, *lambda, grad),
             };
         }
         Ok(total)
     }
+}
+
+/// R of `(r_rows, n)` prices a `(G·r_rows, n)` parameter.
+fn check_shape(param: &str, p: &Param, n: usize, rr: usize) -> Result<(), String> {
+    if p.shape.len() != 2 || p.shape[1] != n || p.shape[0] % rr != 0 {
+        return Err(format!("penalty on '{param}': R is {rr}×{n} but the parameter is {:?} (needs (G·{rr}, {n}))", p.shape));
+    }
+    Ok(())
 }
 
 fn l1(p: &mut Param, lambda: f32, grad: bool) -> f64 {

@@ -18,7 +18,7 @@
 
 use crate::error::ModuliError;
 use crate::inhibitor::Inhibitor;
-use crate::space::{Euclidean, Klein, Projective, Space, Sphere, Torus};
+use crate::space::{Euclidean, Grid, Klein, Projective, Space, Sphere, Torus};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -35,12 +35,14 @@ pub enum SpaceName {
     Klein,
     Euclidean,
     Projective,
+    Grid,
 }
 
 impl SpaceName {
-    pub const ALL: [SpaceName; 8] = [
+    pub const ALL: [SpaceName; 9] = [
         SpaceName::Circle, SpaceName::Sphere, SpaceName::S3, SpaceName::Torus,
         SpaceName::Torus6, SpaceName::Klein, SpaceName::Euclidean, SpaceName::Projective,
+        SpaceName::Grid,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -52,6 +54,7 @@ impl SpaceName {
             SpaceName::Klein => "klein",
             SpaceName::Euclidean => "euclidean",
             SpaceName::Projective => "projective",
+            SpaceName::Grid => "grid",
         }
     }
     pub fn parse(s: &str) -> Result<Self, ModuliError> {
@@ -116,6 +119,8 @@ pub struct RegularizerSpec {
     pub radius: Option<f64>,
     /// Scale of euclidean Gaussian points (1).
     pub scale: Option<f64>,
+    /// Points per axis of a grid, e.g. [5, 5, 4] (seRNN's); their product must be N.
+    pub shape: Option<Vec<usize>>,
     /// User coordinates, N × k `.npy`.
     pub points: Option<PathBuf>,
     /// User distance matrix, N × N `.npy`.
@@ -148,6 +153,7 @@ pub enum Geometry {
     Klein { side: f64 },
     Euclidean { dim: usize, scale: f64 },
     Projective { radius: f64 },
+    Grid { shape: Vec<usize> },
     Distances { file: PathBuf },
 }
 
@@ -160,6 +166,7 @@ impl Geometry {
             Geometry::Klein { side } => Arc::new(Klein { side: *side }),
             Geometry::Euclidean { dim, scale } => Arc::new(Euclidean { dim: *dim, scale: *scale }),
             Geometry::Projective { radius } => Arc::new(Projective { radius: *radius }),
+            Geometry::Grid { shape } => Arc::new(Grid { shape: shape.clone() }),
             Geometry::Distances { .. } => return None,
         })
     }
@@ -300,6 +307,12 @@ impl RegularizerSpec {
         if neurons == 0 {
             return Err(ModuliError::invalid("neurons", 0, "must be >= 1"));
         }
+        if let Geometry::Grid { shape } = &geometry {
+            let points: usize = shape.iter().product();
+            if points != neurons {
+                return Err(ModuliError::invalid("shape", format!("{shape:?} ({points} points)"), format!("a grid needs one point per neuron: the product of shape must be N = {neurons}")));
+            }
+        }
         Ok(Resolved {
             spec: ResolvedSpec {
                 space: space_label,
@@ -339,7 +352,7 @@ impl RegularizerSpec {
                 s.scale = Some(scale);
             }
             Geometry::Projective { radius } => s.radius = Some(radius),
-            Geometry::Distances { .. } => {}
+            Geometry::Grid { .. } | Geometry::Distances { .. } => {}
         }
         match self.resolve_inhibitor()? {
             Inhibitor::Square { amplitude } | Inhibitor::Identity { amplitude } => s.amplitude = Some(amplitude),
@@ -355,7 +368,7 @@ impl RegularizerSpec {
         if let Some(file) = &self.distances {
             self.reject("space", self.space.is_some(), "a distances file", "the file replaces the geometry: drop space")?;
             self.reject("points", self.points.is_some(), "a distances file", "give points or distances, not both")?;
-            for (f, set) in [("dim", self.dim.is_some()), ("side", self.side.is_some()), ("radius", self.radius.is_some()), ("scale", self.scale.is_some())] {
+            for (f, set) in [("dim", self.dim.is_some()), ("side", self.side.is_some()), ("radius", self.radius.is_some()), ("scale", self.scale.is_some()), ("shape", self.shape.is_some())] {
                 self.reject(f, set, "a distances file", "the file replaces the geometry")?;
             }
             return Ok((Geometry::Distances { file: file.clone() }, "custom".into()));
@@ -366,7 +379,20 @@ impl RegularizerSpec {
         let label = name.as_str();
         let ctx = format!("space '{label}'");
         let no = |f: &'static str, set: bool, hint: &str| self.reject(f, set, &ctx, hint);
+        if name != SpaceName::Grid {
+            no("shape", self.shape.is_some(), "shape applies to grid")?;
+        }
         let g = match name {
+            SpaceName::Grid => {
+                for (f, set) in [("dim", self.dim.is_some()), ("side", self.side.is_some()), ("radius", self.radius.is_some()), ("scale", self.scale.is_some())] {
+                    no(f, set, "a grid is given by its shape (points per axis, unit spacing)")?;
+                }
+                no("points", self.points.is_some(), "a grid's points are its lattice")?;
+                match &self.shape {
+                    Some(shape) if !shape.is_empty() && shape.iter().all(|&s| s >= 1) => Geometry::Grid { shape: shape.clone() },
+                    other => return Err(ModuliError::invalid("shape", format!("{other:?}"), "a grid needs its points per axis, each >= 1, e.g. shape = [5, 5, 4] (product = N)")),
+                }
+            }
             SpaceName::Circle | SpaceName::Sphere | SpaceName::S3 | SpaceName::Projective => {
                 no("side", self.side.is_some(), "side applies to torus, torus6 and klein")?;
                 no("scale", self.scale.is_some(), "scale applies to euclidean")?;

@@ -162,3 +162,32 @@ fn with_defaults_spells_out_every_applicable_constant_and_resolves_the_same() {
     let s3 = RegularizerSpec::new(SpaceName::S3, InhibitorName::Ripple).with_defaults().unwrap();
     assert_eq!((s3.radius, s3.dim, s3.offset), (Some(10.0), None, Some(50.0)));
 }
+
+#[test]
+fn a_grid_is_the_sernn_lattice_with_euclidean_distances() {
+    let mut s = RegularizerSpec::new(SpaceName::Grid, InhibitorName::Identity);
+    s.shape = Some(vec![5, 5, 4]);
+    let r = s.resolve(Some(100), 3).unwrap().build().unwrap();
+    let m = r.matrix();
+    // neuron 0 = (0, 0, 0), 1 = (0, 0, 1), 4 = (0, 1, 0), 20 = (1, 0, 0), 99 = (4, 4, 3)
+    assert_eq!((m[1], m[4], m[20]), (1.0, 1.0, 1.0));
+    assert!((m[99] - 41f32.sqrt()).abs() < 1e-5);
+    assert!((0..100).all(|i| m[i * 100 + i] == 0.0));
+    // the lattice is the same whatever the seed
+    assert_eq!(s.resolve(Some(100), 9).unwrap().build().unwrap().matrix(), m);
+    // shape and N must agree; shape is required, non-empty, >= 1 per axis; and grid-only
+    let e = s.resolve(Some(99), 0).unwrap_err().to_string();
+    assert!(e.contains("shape") && e.contains("100 points") && e.contains("N = 99"), "{e}");
+    for bad in [None, Some(vec![]), Some(vec![5, 0, 4])] {
+        s.shape = bad;
+        let e = s.resolve(Some(100), 0).unwrap_err().to_string();
+        assert!(e.starts_with("shape") && e.contains("e.g. shape = [5, 5, 4]"), "{e}");
+    }
+    s.shape = Some(vec![10, 10]);
+    s.side = Some(3.0);
+    assert!(s.resolve(Some(100), 0).unwrap_err().to_string().contains("side"));
+    let mut t = RegularizerSpec::new(SpaceName::Torus, InhibitorName::Dog);
+    t.shape = Some(vec![2, 2]);
+    let e = t.resolve(Some(4), 0).unwrap_err().to_string();
+    assert!(e.contains("shape") && e.contains("grid"), "{e}");
+}

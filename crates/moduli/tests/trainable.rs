@@ -21,7 +21,11 @@ fn inhibitors() -> Vec<Inhibitor> {
 }
 
 fn space(name: SpaceName) -> Arc<dyn Space> {
-    RegularizerSpec::new(name, InhibitorName::Dog).resolve(Some(8), 1).unwrap().spec.geometry.space().unwrap()
+    let mut spec = RegularizerSpec::new(name, InhibitorName::Dog);
+    if name == SpaceName::Grid {
+        spec.shape = Some(vec![2, 2, 2]);
+    }
+    spec.resolve(Some(8), 1).unwrap().spec.geometry.space().unwrap()
 }
 
 #[test]

@@ -41,6 +41,9 @@ pub struct Args {
     /// Scale of euclidean points.
     #[arg(long, allow_negative_numbers = true)]
     scale: Option<f64>,
+    /// Points per axis of a grid, comma-separated, e.g. 5,5,4 (product = --neurons).
+    #[arg(long, value_delimiter = ',')]
+    shape: Option<Vec<usize>>,
     /// N × k .npy of coordinates, measured with --space's metric.
     #[arg(long)]
     points: Option<PathBuf>,
@@ -78,6 +81,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         side: a.side,
         radius: a.radius,
         scale: a.scale,
+        shape: a.shape,
         points: a.points,
         distances: a.distances,
         inhibitor: Some(inhibitor),

@@ -39,6 +39,25 @@ pub struct PenaltyConfig {
     /// Trainable embeddings: the points move with the penalty's gradient (absent: frozen).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trainable: Option<TrainableConfig>,
+    /// seRNN's weight-dependent cost: each weight priced by R and by the communicability of its
+    /// two neurons (absent: R alone; see `geosparse_engine::communicability`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub communicability: Option<CommunicabilityConfig>,
+}
+
+/// `[penalty.communicability]`: λ·mean(R ⊙ |W| ⊙ Cᶜ), C = offdiag(exp(S^-½|W|S^-½)) (Achterberg,
+/// Akarca et al. 2023). seRNN's own setting: `space = "grid"`, `inhibitor = "identity"`, c = 1.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CommunicabilityConfig {
+    /// c, seRNN's `comms_factor` (1).
+    pub factor: f64,
+}
+
+impl Default for CommunicabilityConfig {
+    fn default() -> Self {
+        CommunicabilityConfig { factor: 1.0 }
+    }
 }
 
 /// `[penalty.trainable]`: the neurons' points become parameters (issue 14; SPEC §1.6): each step
@@ -92,7 +111,7 @@ impl Default for PenaltyConfig {
     fn default() -> Self {
         let mut regularizer = RegularizerSpec::new(geosparse_moduli::SpaceName::Torus, geosparse_moduli::InhibitorName::Dog);
         regularizer.invert = true;
-        PenaltyConfig { lambda: 0.1, p: Power::One, regularizer, per_gate: false, shared_layers: false, l1_other: 0.0, schedule: LambdaSchedule::default(), swaps: None, trainable: None }
+        PenaltyConfig { lambda: 0.1, p: Power::One, regularizer, per_gate: false, shared_layers: false, l1_other: 0.0, schedule: LambdaSchedule::default(), swaps: None, trainable: None, communicability: None }
     }
 }
 
@@ -112,8 +131,8 @@ impl PenaltyConfig {
             // points or distances file brings its own N, which must be the recurrent size
             let reg = &self.regularizer;
             let from_file = reg.points.is_some() || reg.distances.is_some();
-            let resolved = reg.resolve(if from_file { None } else { Some(2) }, 0).map_err(|err| ConfigError(format!("penalty.regularizer.{err}")))?;
             let n = task.hidden();
+            let resolved = reg.resolve(if from_file { None } else { Some(n) }, 0).map_err(|err| ConfigError(format!("penalty.regularizer.{err}")))?;
             if from_file && resolved.spec.neurons != n {
                 let field = if reg.points.is_some() { "points" } else { "distances" };
                 return e(format!(
@@ -143,6 +162,9 @@ impl PenaltyConfig {
         if let Some(t) = &self.trainable {
             self.validate_trainable(t)?;
         }
+        if let Some(c) = &self.communicability {
+            self.validate_communicability(c)?;
+        }
         if self.per_gate && task.gates() == 1 {
             return e(format!(
                 "penalty.per_gate: true needs a gated cell (gru or lstm) with one R per gate block; the task's cell is {}",
@@ -150,6 +172,23 @@ impl PenaltyConfig {
             ));
         }
         Ok(())
+    }
+
+    /// `[penalty.communicability]`: its factor, and what it cannot be combined with.
+    fn validate_communicability(&self, c: &CommunicabilityConfig) -> Result<(), ConfigError> {
+        if !(c.factor.is_finite() && c.factor > 0.0) {
+            return Err(ConfigError(format!("penalty.communicability.factor: {} is not allowed; give a finite exponent > 0 (seRNN's comms_factor, 1)", c.factor)));
+        }
+        let clash = [
+            (self.lambda == 0.0, "penalty.lambda is 0: there is no penalty to weight"),
+            (self.p != Power::One, "penalty.p = 2: seRNN prices |W|, p = 1"),
+            (self.trainable.is_some(), "[penalty.trainable]: the points' gradient ignores C(W)"),
+            (self.swaps.is_some(), "[penalty.swaps]: the swap cost Σ R|W| ignores C(W)"),
+        ];
+        match clash.iter().find(|c| c.0) {
+            Some((_, why)) => Err(ConfigError(format!("penalty.communicability: not with {why}"))),
+            None => Ok(()),
+        }
     }
 
     /// `[penalty.trainable]`: ranges, what it cannot be combined with, and the collapse guard.
@@ -169,6 +208,7 @@ impl PenaltyConfig {
             (self.lambda == 0.0, "penalty.lambda is 0: no penalty to move the points"),
             (reg.permute, "penalty.regularizer.permute = true: a shuffled R is no function of the points"),
             (reg.distances.is_some(), "penalty.regularizer.distances: a distance matrix has no points to move"),
+            (reg.space == Some(geosparse_moduli::SpaceName::Grid), "space = \"grid\": a lattice's points are fixed"),
             (self.per_gate, "penalty.per_gate = true: one trainable embedding per gate is not supported"),
             (self.shared_layers, "penalty.shared_layers = true: the layers' weights would pull one embedding apart"),
             (self.swaps.is_some(), "[penalty.swaps]: give one way of moving the geometry"),

@@ -1,7 +1,8 @@
 //! Builds the penalty terms of a run from `[penalty]` and the task's recurrent matrices:
 //! one regularizer per layer (independent embeddings, seeded from the run seed and the layer,
-//! unless `shared_layers`), tiled over gate blocks (or one per gate with `per_gate`), plus the
-//! optional plain L1 on the other weight matrices.
+//! unless `shared_layers`), tiled over gate blocks (or one per gate with `per_gate`) — priced
+//! as λ·mean(R ⊙ |W|) or, with `[penalty.communicability]`, seRNN's λ·mean(R ⊙ |W| ⊙ C(W)ᶜ) —
+//! plus the optional plain L1 on the other weight matrices.
 //!
 //! ```no_run
 //! # let cfg = geosparse_experiments::config::RunConfig::default();
@@ -11,6 +12,7 @@
 //! ```
 
 use crate::config::PenaltyConfig;
+use geosparse_engine::communicability::Communicability;
 use geosparse_engine::param::ParamKind;
 use geosparse_engine::regularize::{Regularization, Term};
 use geosparse_moduli::{Penalty, Regularizer, seed};
@@ -59,8 +61,10 @@ pub fn build(cfg: &PenaltyConfig, seed_value: u64, task: &dyn Task) -> Result<Bu
         for r in &recurrent {
             let (rows, first) = recurrent_rows(cfg, seed_value, r)?;
             let n_rows = rows.len() / r.hidden;
-            let pen = Penalty::with_rows(Arc::new(rows), n_rows, r.hidden, cfg.lambda, cfg.p).map_err(|e| format!("penalty: {e}"))?;
-            terms.push(Term::moduli(&r.param, pen));
+            terms.push(match &cfg.communicability {
+                Some(c) => Term::communicability(&r.param, Communicability::new(Arc::new(rows), n_rows, r.hidden, cfg.lambda, c.factor).map_err(|e| format!("penalty.{e}"))?),
+                None => Term::moduli(&r.param, Penalty::with_rows(Arc::new(rows), n_rows, r.hidden, cfg.lambda, cfg.p).map_err(|e| format!("penalty: {e}"))?),
+            });
             regularizers.push((r.param.clone(), first));
         }
     }

@@ -12,12 +12,14 @@
 //! ```
 
 mod euclidean;
+mod grid;
 mod klein;
 mod projective;
 mod sphere;
 mod torus;
 
 pub use euclidean::Euclidean;
+pub use grid::Grid;
 pub use klein::Klein;
 pub use projective::Projective;
 pub use sphere::Sphere;
