@@ -84,22 +84,8 @@ impl Regularization {
                 .find(|p| p.name == term.param)
                 .ok_or_else(|| format!("penalty on '{}': the model has no such parameter", term.param))?;
             total += match &term.kind {
-                TermKind::Moduli(pen) => {
-                    check_shape(&term.param, p, pen.n(), pen.r_rows())?;
-                    if grad {
-                        p.grad_any_rows();
-                    }
-                    let Param { value, grad: g, mask, .. } = &mut **p;
-                    if grad { pen.value_and_grad(value, mask.as_deref(), g) } else { pen.value(value, mask.as_deref()) }
-                }
-                TermKind::Communicability(cost) => {
-                    check_shape(&term.param, p, cost.n(), cost.r_rows())?;
-                    if grad {
-                        p.grad_any_rows();
-                    }
-                    let Param { value, grad: g, mask, .. } = &mut **p;
-                    if grad { cost.value_and_grad(value, mask.as_deref(), g) } else { cost.value(value, mask.as_deref()) }
-                }
+                TermKind::Moduli(pen) => priced(&term.param, p, (pen.n(), pen.r_rows()), grad, |w, m| pen.value(w, m), |w, m, g| pen.value_and_grad(w, m, g))?,
+                TermKind::Communicability(c) => priced(&term.param, p, (c.n(), c.r_rows()), grad, |w, m| c.value(w, m), |w, m, g| c.value_and_grad(w, m, g))?,
                 TermKind::L1 { lambda } => l1(p, *lambda, grad),
             };
         }
@@ -107,12 +93,24 @@ impl Regularization {
     }
 }
 
-/// R of `(r_rows, n)` prices a `(G·r_rows, n)` parameter.
-fn check_shape(param: &str, p: &Param, n: usize, rr: usize) -> Result<(), String> {
+/// A term priced by an R of `(r_rows, n)` on a `(G·r_rows, n)` parameter: its value, and with
+/// `grad` its gradient added into the parameter's.
+fn priced(
+    param: &str,
+    p: &mut Param,
+    (n, rr): (usize, usize),
+    grad: bool,
+    value: impl Fn(&[f32], Option<&[u8]>) -> f64,
+    value_and_grad: impl Fn(&[f32], Option<&[u8]>, &mut [f32]) -> f64,
+) -> Result<f64, String> {
     if p.shape.len() != 2 || p.shape[1] != n || p.shape[0] % rr != 0 {
         return Err(format!("penalty on '{param}': R is {rr}×{n} but the parameter is {:?} (needs (G·{rr}, {n}))", p.shape));
     }
-    Ok(())
+    if grad {
+        p.grad_any_rows();
+    }
+    let Param { value: w, grad: g, mask, .. } = p;
+    Ok(if grad { value_and_grad(w, mask.as_deref(), g) } else { value(w, mask.as_deref()) })
 }
 
 fn l1(p: &mut Param, lambda: f32, grad: bool) -> f64 {

@@ -14,13 +14,20 @@
 //! assert_eq!(g.distance(&pts[0..3], &pts[3 * 99..3 * 100]), (16.0f64 + 16.0 + 9.0).sqrt());
 //! ```
 
-use super::Space;
+use super::{Euclidean, Space};
 use crate::seed::GeoRng;
 
 /// The lattice {0, …, shape₀ − 1} × … × {0, …, shape_k − 1}.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Grid {
     pub shape: Vec<usize>,
+}
+
+impl Grid {
+    /// The lattice's metric: Rᵏ's.
+    fn metric(&self) -> Euclidean {
+        Euclidean { dim: self.shape.len(), scale: 1.0 }
+    }
 }
 
 impl Space for Grid {
@@ -41,20 +48,13 @@ impl Space for Grid {
         out
     }
     fn distance(&self, a: &[f32], b: &[f32]) -> f64 {
-        a.iter().zip(b).map(|(&x, &y)| (x as f64 - y as f64).powi(2)).sum::<f64>().sqrt()
+        self.metric().distance(a, b)
     }
     fn distance_grad(&self, a: &[f32], b: &[f32], grad: &mut [f64]) -> f64 {
-        let d = self.distance(a, b);
-        for ((g, &x), &y) in grad.iter_mut().zip(a).zip(b) {
-            *g = if d > 0.0 { (x as f64 - y as f64) / d } else { 0.0 };
-        }
-        d
+        self.metric().distance_grad(a, b, grad)
     }
     fn canonicalize(&self, p: &mut [f32]) -> Result<(), String> {
-        match p.iter().find(|x| !x.is_finite()) {
-            Some(x) => Err(format!("coordinate {x} is not finite")),
-            None => Ok(()),
-        }
+        self.metric().canonicalize(p)
     }
     fn chart(&self, p: &[f32]) -> [f64; 2] {
         // the last axis is folded into the first, so a 5 × 5 × 4 box shows as 20 × 5 distinct spots
