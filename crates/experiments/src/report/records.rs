@@ -13,6 +13,7 @@
 //! ```
 
 use super::collect::RunRecord;
+use crate::run::summary::Status;
 use super::geometry::{self, GeometryScore};
 use geosparse_io::atomic_write;
 use serde::{Deserialize, Serialize};
@@ -59,12 +60,14 @@ fn name(run: &RunRecord) -> anyhow::Result<String> {
     run.dir.file_name().map(|n| n.to_string_lossy().into_owned()).ok_or_else(|| anyhow::anyhow!("{}: a run folder without a name", run.dir.display()))
 }
 
-/// Writes one record per run under `out/<run folder name>/` (atomically, file by file) and
-/// returns how many were written. A record already there with the same files is left as it is;
-/// one with other contents under the same name is an error naming both, never overwritten.
+/// Writes one record per finished run (completed, diverged or failed; a run still running or
+/// paused is left out, its record would go stale) under `out/<run folder name>/` (atomically,
+/// file by file) and returns how many were written. A record already there with the same files
+/// is left as it is; one with other contents under the same name is an error naming both, never
+/// overwritten.
 pub fn write(runs: &[RunRecord], out: &Path) -> anyhow::Result<usize> {
     let mut written = 0;
-    for run in runs {
+    for run in runs.iter().filter(|r| r.summary.status != Status::Running) {
         let dest = out.join(name(run)?);
         if dest == run.dir {
             continue;
@@ -103,6 +106,7 @@ mod tests {
     fn run_in(dir: &Path, seed: u64, value: &str) -> RunRecord {
         std::fs::create_dir_all(dir).unwrap();
         let mut s = Summary::new("r", "navigation", seed, "error_cm");
+        s.status = Status::Completed;
         s.message = Some(value.into());
         s.write(dir).unwrap();
         std::fs::write(dir.join("config.toml"), format!("seed = {seed}\n")).unwrap();
@@ -129,6 +133,11 @@ mod tests {
         let e = write(&[other], &out).unwrap_err().to_string();
         assert!(e.contains("already there") && e.contains("elsewhere"), "{e}");
         assert_eq!(std::fs::read_to_string(rec.join("config.toml")).unwrap(), "seed = 0\n", "never overwritten");
+        // a run still running gets no record
+        let mut running = run_in(&d.path().join("live/xyz"), 2, "z");
+        running.summary.status = Status::Running;
+        assert_eq!(write(&[running], &out).unwrap(), 0);
+        assert!(!out.join("xyz").exists());
     }
 
     #[test]
