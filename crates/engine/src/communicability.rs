@@ -111,32 +111,27 @@ impl Communicability {
         let s: Vec<f64> = (0..n).map(|j| (0..n).map(|i| a[(i, j)]).sum()).collect();
         let sigma: Vec<f64> = s.iter().map(|&x| if x > 0.0 { x.powf(-0.5) } else { 0.0 }).collect();
         let m = Mat::from_fn(n, n, |i, j| sigma[i] * a[(i, j)] * sigma[j]);
-        // ∂value/∂C (off the diagonal), needed only with a gradient; exp(M) comes from the same call
         let offdiag = |x: &Mat<f64>| Mat::from_fn(n, n, |i, j| if i == j { 0.0 } else { x[(i, j)] });
+        let value_of = |c: &Mat<f64>| coef * (0..n * n).map(|k| r[k] as f64 * a[(k / n, k % n)] * c[(k / n, k % n)].powf(c_pow)).sum::<f64>();
         let Some(grad) = grad else {
-            let c = offdiag(&crate::expm::expm(m.as_ref()));
-            return coef * (0..n * n).map(|k| r[k] as f64 * a[(k / n, k % n)] * c[(k / n, k % n)].powf(c_pow)).sum::<f64>();
+            return value_of(&offdiag(&crate::expm::expm(m.as_ref())));
         };
-        let c = if c_pow == 1.0 { None } else { Some(offdiag(&crate::expm::expm(m.as_ref()))) };
-        let dc_of = |c: &dyn Fn(usize, usize) -> f64| {
-            Mat::from_fn(n, n, |i, j| {
-                if i == j {
-                    return 0.0;
-                }
-                let cij = c(i, j);
-                let d = if c_pow == 1.0 { 1.0 } else if cij > 0.0 { c_pow * cij.powf(c_pow - 1.0) } else { 0.0 };
-                coef * r[i * n + j] as f64 * a[(i, j)] * d
-            })
-        };
-        let dc = match &c {
-            Some(c) => dc_of(&|i, j| c[(i, j)]),
-            None => dc_of(&|_, _| 1.0),
-        };
-        // ∂/∂M = L(Mᵀ, ∂/∂C); with c = 1 the same call's exp(Mᵀ) = exp(M)ᵀ gives C
+        // ∂value/∂C = coef·R ⊙ A ⊙ c·C^(c−1) off the diagonal: C is needed first only when c ≠ 1;
+        // with c = 1 the Fréchet call's own exp(Mᵀ) = exp(M)ᵀ gives it
+        let c_first = (c_pow != 1.0).then(|| offdiag(&crate::expm::expm(m.as_ref())));
+        let dc = Mat::from_fn(n, n, |i, j| {
+            let slope = match &c_first {
+                None => 1.0,
+                Some(c) if c[(i, j)] > 0.0 => c_pow * c[(i, j)].powf(c_pow - 1.0),
+                Some(_) => 0.0,
+            };
+            if i == j { 0.0 } else { coef * r[i * n + j] as f64 * a[(i, j)] * slope }
+        });
+        // ∂/∂M = L(Mᵀ, ∂/∂C)
         let (e_t, dm) = expm_frechet(m.transpose(), dc.as_ref());
-        let c = c.unwrap_or_else(|| Mat::from_fn(n, n, |i, j| if i == j { 0.0 } else { e_t[(j, i)] }));
+        let c = c_first.unwrap_or_else(|| Mat::from_fn(n, n, |i, j| if i == j { 0.0 } else { e_t[(j, i)] }));
         let cp = |i: usize, j: usize| c[(i, j)].powf(c_pow);
-        let value = coef * (0..n * n).map(|k| r[k] as f64 * a[(k / n, k % n)] * cp(k / n, k % n)).sum::<f64>();
+        let value = value_of(&c);
         // through σ: ∂/∂σ_k = Σ_j dM_kj A_kj σ_j + Σ_i dM_ik σ_i A_ik; σ_k = s_k^-½
         let dsigma: Vec<f64> = (0..n).map(|k| (0..n).map(|j| dm[(k, j)] * a[(k, j)] * sigma[j]).sum::<f64>() + (0..n).map(|i| dm[(i, k)] * sigma[i] * a[(i, k)]).sum::<f64>()).collect();
         let ds: Vec<f64> = (0..n).map(|k| if s[k] > 0.0 { -0.5 * dsigma[k] * s[k].powf(-1.5) } else { 0.0 }).collect();

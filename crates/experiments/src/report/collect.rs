@@ -77,23 +77,25 @@ pub fn collect(dirs: &[PathBuf]) -> anyhow::Result<Vec<RunRecord>> {
 /// summary is the same run with two results (e.g. two builds): an error naming both, since
 /// counting both would count one seed twice.
 fn without_copies(found: Vec<PathBuf>) -> anyhow::Result<Vec<PathBuf>> {
-    let read = |d: &Path, f: &str| std::fs::read(d.join(f)).ok();
-    let mut kept: Vec<PathBuf> = Vec::new();
+    // each folder's name, config.toml and summary.json, read once
+    let key = |d: &Path| (d.file_name().map(|n| n.to_os_string()), std::fs::read(d.join("config.toml")).ok(), std::fs::read(d.join("summary.json")).ok());
+    let mut kept: Vec<(PathBuf, (Option<std::ffi::OsString>, Option<Vec<u8>>, Option<Vec<u8>>))> = Vec::new();
     for dir in found {
-        let twin = kept.iter().position(|k| k.file_name() == dir.file_name() && read(k, "config.toml").is_some() && read(k, "config.toml") == read(&dir, "config.toml"));
+        let k = key(&dir);
+        let twin = kept.iter().position(|(_, q)| q.1.is_some() && q.0 == k.0 && q.1 == k.1);
         match twin {
-            None => kept.push(dir),
-            Some(i) if read(&kept[i], "summary.json") != read(&dir, "summary.json") => {
-                anyhow::bail!("{} and {} are the same run (config.toml) with different summaries: report one of them", kept[i].display(), dir.display())
+            None => kept.push((dir, k)),
+            Some(i) if kept[i].1.2 != k.2 => {
+                anyhow::bail!("{} and {} are the same run (config.toml) with different summaries: report one of them", kept[i].0.display(), dir.display())
             }
             Some(i) => {
-                if !kept[i].join("model.safetensors").is_file() && dir.join("model.safetensors").is_file() {
-                    kept[i] = dir;
+                if !kept[i].0.join("model.safetensors").is_file() && dir.join("model.safetensors").is_file() {
+                    kept[i].0 = dir;
                 }
             }
         }
     }
-    Ok(kept)
+    Ok(kept.into_iter().map(|(d, _)| d).collect())
 }
 
 #[cfg(test)]

@@ -73,6 +73,11 @@ pub fn profile(dir: &Path, cfg: &RunConfig, param: &str, bins: usize) -> anyhow:
         return c.profile.filter(|_| c.bins == bins).ok_or_else(|| anyhow::anyhow!("{}: the record's weight profile has {} bins, not {bins}", dir.display(), c.bins));
     }
     let (w, n, reg) = load(dir, cfg, param, 0)?;
+    Ok(profile_of(&w, n, &reg, bins))
+}
+
+/// The weight-versus-distance profile of a trained matrix `w` against `reg`.
+pub(crate) fn profile_of(w: &[f32], n: usize, reg: &geosparse_moduli::Regularizer, bins: usize) -> Vec<(f64, f64)> {
     let pairs: Vec<usize> = (0..n * n).filter(|k| k / n != k % n).collect();
     let stride = (pairs.len() / 200_000).max(1);
     let pts: Vec<(f64, f64)> = pairs.iter().step_by(stride).map(|&k| (reg.distance(k / n, k % n), w[k].abs() as f64)).collect();
@@ -84,7 +89,7 @@ pub fn profile(dir: &Path, cfg: &RunConfig, param: &str, bins: usize) -> anyhow:
         sum[b] += a;
         cnt[b] += 1;
     }
-    Ok((0..bins).filter(|&b| cnt[b] > 0).map(|b| ((b as f64 + 0.5) * dmax / bins as f64, sum[b] / cnt[b] as f64)).collect())
+    (0..bins).filter(|&b| cnt[b] > 0).map(|b| ((b as f64 + 0.5) * dmax / bins as f64, sum[b] / cnt[b] as f64)).collect()
 }
 
 /// A run record's cached geometry of `param` (a folder without model.safetensors only).

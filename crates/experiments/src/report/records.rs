@@ -44,8 +44,11 @@ impl CachedGeometry {
         }
         let cfg = run.config.as_ref()?;
         let param = geometry::scored_param(&run.summary).to_string();
-        let score = geometry::score(&run.dir, cfg, &param, 0).ok();
-        let profile = geometry::profile(&run.dir, cfg, &param, PROFILE_BINS).ok();
+        // the model loaded once for both
+        let (score, profile) = match geometry::load(&run.dir, cfg, &param, 0) {
+            Ok((w, n, reg)) => (Some(geometry::score_of(&w, n, &reg)), Some(geometry::profile_of(&w, n, &reg, PROFILE_BINS))),
+            Err(_) => (None, None),
+        };
         Some(CachedGeometry { param, score, bins: PROFILE_BINS, profile })
     }
 }
