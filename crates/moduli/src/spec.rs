@@ -390,7 +390,7 @@ impl RegularizerSpec {
                 no("points", self.points.is_some(), "a grid's points are its lattice")?;
                 match &self.shape {
                     Some(shape) if !shape.is_empty() && shape.iter().all(|&s| s >= 1) => Geometry::Grid { shape: shape.clone() },
-                    other => return Err(ModuliError::invalid("shape", format!("{other:?}"), "a grid needs its points per axis, each >= 1, e.g. shape = [5, 5, 4] (product = N)")),
+                    other => return Err(ModuliError::invalid("shape", other.as_ref().map_or("nothing".to_string(), |v| format!("{v:?}")), "a grid needs its points per axis, each >= 1, e.g. shape = [5, 5, 4] (product = N)")),
                 }
             }
             SpaceName::Circle | SpaceName::Sphere | SpaceName::S3 | SpaceName::Projective => {
