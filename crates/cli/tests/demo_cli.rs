@@ -1,5 +1,5 @@
-//! `geosparse train` without --config: the built-in demo trains its three arms (torus DoG,
-//! permuted DoG, no penalty), prints their errors side by side with the ratios, and writes the
+//! `geosparse train` without --config: the built-in demo trains its three arms (torus R = d,
+//! permuted R = d, no penalty), prints their errors side by side with the ratios, and writes the
 //! run folders and a report over them. Shrunk here by --set (which reaches every arm).
 mod common;
 use common::{geosparse, ok, stdout};
@@ -17,7 +17,7 @@ fn the_demo_prints_three_errors_side_by_side_and_writes_a_report() {
     ok(&o);
     let text = stdout(&o);
     let mut errors = Vec::new();
-    for (label, folder) in [("torus DoG penalty", "torus-dog"), ("permuted DoG (geometry scrambled)", "permuted-dog"), ("no penalty", "no-penalty")] {
+    for (label, folder) in [("torus distance penalty (R = d)", "torus-d"), ("permuted R = d (geometry scrambled)", "permuted-d"), ("no penalty", "no-penalty")] {
         let line = text.lines().map(str::trim_start).find(|l| l.starts_with(label)).unwrap_or_else(|| panic!("no line for {label} in:\n{text}"));
         let cm: f64 = line[label.len()..].split_whitespace().next().unwrap().parse().unwrap();
         let summary: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join(folder).join("summary.json")).unwrap()).unwrap();

@@ -277,5 +277,12 @@ set = { "penalty.lambda" = 0.0, "task.hidden" = 64, "prune.target" = 0.9, "prune
     assert!(torus[3] > 2.0, "the penalty concentrates survivors in the cheap band: {torus:?}");
     assert!((none[3] - 1.0).abs() < 0.5, "no penalty, no preference: {none:?}");
     assert!(torus[0] < none[0], "{torus:?} vs {none:?}");
-    assert!(std::fs::read_to_string(rep.join("report.md")).unwrap().contains("| no penalty | 90 % |"));
+    let md = std::fs::read_to_string(rep.join("report.md")).unwrap();
+    assert!(md.contains("| no penalty | 90 % |"));
+    // the markdown table ends with the survivors' mean distance over all pairs' (any inhibitor,
+    // where a fixed band R < 10 can hold every pair), the CSV's last column
+    assert!(md.contains("| mean d of survivors / of all pairs |"), "{md}");
+    let torus_row = md.lines().find(|l| l.starts_with("| torus DoG | 90 % |") && l.matches('|').count() == 8).unwrap_or_else(|| panic!("{md}"));
+    let last = torus_row.trim_end_matches('|').rsplit('|').next().unwrap().trim();
+    assert!(last.starts_with(&format!("{:.2}", torus[4])), "{last} vs {}", torus[4]);
 }

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Config file (TOML). Without it: the built-in navigation demo, three runs side by side
-    /// (torus DoG penalty, its permuted control, no penalty; all pruned to 90 %).
+    /// (torus distance penalty R = d, its permuted control, no penalty; all pruned to 90 %).
     #[arg(long)]
     config: Option<PathBuf>,
     /// Override a config key, e.g. --set prune.target=0.95 --set penalty.regularizer.space=klein

@@ -309,7 +309,7 @@ pub fn report(dirs: &[PathBuf], opts: &ReportOptions) -> anyhow::Result<Report> 
         md.push_str("\nThe geometry and analysis tables are per value of the key: run `geosparse report` on each value's runs (geometry.csv and analysis.csv list every run).\n");
     }
     if !geo_groups.is_empty() && !pooled {
-        md.push_str("\n### Geometry recovery (surviving W_hh of layer 0): Spearman ρ(\\|W\\|, d) and cheap-band enrichment\n\n| group | sparsity | ρ(\\|W\\|, d) | share of survivors with R < 10 | share of all pairs with R < 10 | enrichment |\n|---|---|---|---|---|---|\n");
+        md.push_str("\n### Geometry recovery (surviving W_hh of layer 0): Spearman ρ(\\|W\\|, d) and cheap-band enrichment\n\n| group | sparsity | ρ(\\|W\\|, d) | share of survivors with R < 10 | share of all pairs with R < 10 | enrichment | mean d of survivors / of all pairs |\n|---|---|---|---|---|---|---|\n");
         for g in &geo_groups {
             for (s, _) in &srows {
                 let gs: Vec<GeometryScore> = rows.iter().filter(|r| &r.group == *g && &r.sparsity == s).filter_map(|r| r.geometry).collect();
@@ -318,11 +318,12 @@ pub fn report(dirs: &[PathBuf], opts: &ReportOptions) -> anyhow::Result<Report> 
                 }
                 let f = |x: fn(&GeometryScore) -> f64| Stat::of(&gs.iter().map(x).collect::<Vec<_>>());
                 md.push_str(&format!(
-                    "| {g} | {s} | {} | {} | {} | {} |\n",
+                    "| {g} | {s} | {} | {} | {} | {} | {} |\n",
                     f(|x| x.spearman).cell(),
                     f(|x| x.band_fraction).cell(),
                     f(|x| x.band_baseline).cell(),
-                    f(|x| x.enrichment).cell()
+                    f(|x| x.enrichment).cell(),
+                    f(|x| x.distance_ratio).cell()
                 ));
             }
         }
