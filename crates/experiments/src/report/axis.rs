@@ -11,7 +11,8 @@
 //! ```
 
 use super::collect::RunRecord;
-use super::{Row, Stat, lookup, shorthand};
+use super::group::{lookup, shorthand};
+use super::{Row, Stat};
 
 /// The value of `key` in each run's config (NaN without a config); an error names the key
 /// when a run lacks it or it is not a number.

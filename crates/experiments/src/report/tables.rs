@@ -1,0 +1,119 @@
+//! The report's tables as text: the metric (rows = sparsity, columns = groups), geometry
+//! recovery, the runs that did not complete, and the CSV files beside them.
+//!
+//! ```
+//! use geosparse_experiments::report::{Row, tables::{metric_table, Layout}};
+//! let rows = vec![Row { group: "torus".into(), sparsity: "90 %".into(), sparsity_value: 0.9, value: 8.5, run: 0, geometry: None, x: f64::NAN }];
+//! let layout = Layout::of(&rows);
+//! assert!(metric_table(&rows, &layout, "test_error_cm").contains("| 90 % | 8.50 ± 0.00 (n=1) |"));
+//! ```
+
+use super::collect::RunRecord;
+use super::geometry::GeometryScore;
+use super::{Row, Stat};
+use std::path::PathBuf;
+
+/// The groups in order of first appearance and the sparsity rows sorted by target.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    pub groups: Vec<String>,
+    pub sparsities: Vec<(String, f64)>,
+}
+
+impl Layout {
+    pub fn of(rows: &[Row]) -> Layout {
+        let mut groups: Vec<String> = Vec::new();
+        let mut sparsities: Vec<(String, f64)> = Vec::new();
+        for r in rows {
+            if !groups.contains(&r.group) {
+                groups.push(r.group.clone());
+            }
+            if !sparsities.iter().any(|s| s.0 == r.sparsity) {
+                sparsities.push((r.sparsity.clone(), r.sparsity_value));
+            }
+        }
+        sparsities.sort_by(|a, b| a.1.total_cmp(&b.1));
+        Layout { groups, sparsities }
+    }
+}
+
+/// The values of one group at one sparsity.
+fn values(rows: &[Row], g: &str, s: &str) -> Vec<f64> {
+    rows.iter().filter(|r| r.group == g && r.sparsity == s).map(|r| r.value).collect()
+}
+
+/// Mean ± population std (n) per sparsity and group.
+pub fn metric_table(rows: &[Row], layout: &Layout, metric: &str) -> String {
+    let groups = &layout.groups;
+    let mut md = format!("### {metric}: mean ± population std over seeds (n runs)\n\n| sparsity | {} |\n|---|{}\n", groups.join(" | "), "---|".repeat(groups.len()));
+    for (s, _) in &layout.sparsities {
+        md.push_str(&format!("| {s} | {} |\n", groups.iter().map(|g| Stat::of(&values(rows, g, s)).cell()).collect::<Vec<_>>().join(" | ")));
+    }
+    md
+}
+
+/// Geometry recovery of the surviving W_hh per group and sparsity (empty without scored runs).
+pub fn geometry_section(rows: &[Row], layout: &Layout) -> String {
+    let scored: Vec<&String> = layout.groups.iter().filter(|g| rows.iter().any(|r| &r.group == *g && r.geometry.is_some())).collect();
+    if scored.is_empty() {
+        return String::new();
+    }
+    let mut md = String::from("\n### Geometry recovery (surviving W_hh of layer 0): Spearman ρ(\\|W\\|, d) and cheap-band enrichment\n\n| group | sparsity | ρ(\\|W\\|, d) | share of survivors with R < 10 | share of all pairs with R < 10 | enrichment | mean d of survivors / of all pairs |\n|---|---|---|---|---|---|---|\n");
+    for g in scored {
+        for (s, _) in &layout.sparsities {
+            let gs: Vec<GeometryScore> = rows.iter().filter(|r| &r.group == g && &r.sparsity == s).filter_map(|r| r.geometry).collect();
+            if gs.is_empty() {
+                continue;
+            }
+            let f = |x: fn(&GeometryScore) -> f64| Stat::of(&gs.iter().map(x).collect::<Vec<_>>()).cell();
+            md.push_str(&format!(
+                "| {g} | {s} | {} | {} | {} | {} | {} |\n",
+                f(|x| x.spearman),
+                f(|x| x.band_fraction),
+                f(|x| x.band_baseline),
+                f(|x| x.enrichment),
+                f(|x| x.distance_ratio)
+            ));
+        }
+    }
+    md
+}
+
+/// The runs left out of the statistics, with their status (empty when every run completed).
+pub fn failed_section(failed: &[(PathBuf, String, String)]) -> String {
+    if failed.is_empty() {
+        return String::new();
+    }
+    let mut md = String::from("\n### Runs that did not complete (not in the statistics)\n\n| run | group | status |\n|---|---|---|\n");
+    for (d, g, why) in failed {
+        md.push_str(&format!("| {} | {g} | {} |\n", d.display(), why.replace('|', "/")));
+    }
+    md
+}
+
+/// `report.csv`: one line per group and sparsity with its statistics and every value.
+pub fn summary_csv(rows: &[Row], layout: &Layout, metric: &str) -> String {
+    let mut csv = String::from("group,sparsity,metric,mean,std,n,values\n");
+    for g in &layout.groups {
+        for (s, _) in &layout.sparsities {
+            let vals = values(rows, g, s);
+            if vals.is_empty() {
+                continue;
+            }
+            let st = Stat::of(&vals);
+            csv.push_str(&format!("\"{g}\",{s},{metric},{},{},{},\"{}\"\n", st.mean, st.std, st.n, vals.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(" ")));
+        }
+    }
+    csv
+}
+
+/// `geometry.csv`: one line per scored run.
+pub fn geometry_csv(rows: &[Row], runs: &[RunRecord]) -> String {
+    let mut geo = String::from("run,group,sparsity,spearman,band_fraction,band_baseline,enrichment,distance_ratio\n");
+    for r in rows {
+        if let Some(g) = r.geometry {
+            geo.push_str(&format!("{},\"{}\",{},{},{},{},{},{}\n", runs[r.run].dir.display(), r.group, r.sparsity, g.spearman, g.band_fraction, g.band_baseline, g.enrichment, g.distance_ratio));
+        }
+    }
+    geo
+}
