@@ -157,90 +157,122 @@ impl Optimizer {
     /// as `g.mul_(coef)` would): gradient clipping fused into the update, saving a pass over
     /// all gradients (see [`clip_coef`]).
     pub fn step_scaled(&mut self, params: Vec<&mut Param>, grad_scale: f32) {
-        let scale = grad_scale;
-    let _t = crate::profile::scope("optimizer step");
+        let _t = crate::profile::scope("optimizer step");
         self.steps += 1;
         let t = self.steps as i32;
         let lr = self.lr;
         for p in params {
-            let n = p.numel();
             let slots = self.state.entry(p.name.clone()).or_default();
-            let mask = p.mask.as_deref();
             match self.config {
-                OptimizerConfig::Sgd { momentum: 0.0, weight_decay: 0.0, .. } => sgd_plain(p, lr, scale),
-                OptimizerConfig::Sgd { momentum, weight_decay, .. } => {
-                    if momentum > 0.0 && slots.m.len() != n {
-                        slots.m = vec![0.0; n];
-                    }
-                    let first = t == 1;
-                    for_chunks(&mut p.value, &p.grad, &mut slots.m, &mut [], mask, |w, g, m, _, k| {
-                        for i in 0..w.len() {
-                            if k.is_some_and(|k| k[i] == 0) {
-                                w[i] = 0.0;
-                                if !m.is_empty() {
-                                    m[i] = 0.0;
-                                }
-                                continue;
-                            }
-                            let mut d = g[i] * scale;
-                            if weight_decay != 0.0 {
-                                d += weight_decay * w[i];
-                            }
-                            if momentum > 0.0 {
-                                m[i] = if first { d } else { momentum * m[i] + d };
-                                d = m[i];
-                            }
-                            w[i] -= lr * d;
-                        }
-                    });
-                }
+                OptimizerConfig::Sgd { momentum: 0.0, weight_decay: 0.0, .. } => sgd_plain(p, lr, grad_scale),
+                OptimizerConfig::Sgd { momentum, weight_decay, .. } => sgd(p, slots, Sgd { lr, scale: grad_scale, momentum, weight_decay, first: t == 1 }),
                 OptimizerConfig::Adam { betas, eps, weight_decay, .. } | OptimizerConfig::Adamw { betas, eps, weight_decay, .. } => {
                     let decoupled = matches!(self.config, OptimizerConfig::Adamw { .. });
-                    if slots.m.len() != n {
-                        slots.m = vec![0.0; n];
-                        slots.v = vec![0.0; n];
-                    }
-                    let (b1, b2) = (betas.0 as f64, betas.1 as f64);
-                    let bc1 = 1.0 - b1.powi(t);
-                    let bc2 = 1.0 - b2.powi(t);
-                    let step_size = (lr as f64 / bc1) as f32;
-                    let bc2_sqrt = bc2.sqrt() as f32;
-                    let decay = (1.0 - lr as f64 * weight_decay as f64) as f32;
-                    let (w1, w2) = ((1.0 - b1) as f32, (1.0 - b2) as f32);
-                    let b2f = betas.1;
-                    let Slots { m, v } = slots;
-                    // weight decay as two per-tensor factors: decoupled (AdamW) scales w, coupled
-                    // (Adam) adds λw to the gradient; the other factor is the identity
-                    let (wd_mul, wd_add) = match (decoupled, weight_decay != 0.0) {
-                        (true, true) => (decay, 0.0),
-                        (false, true) => (1.0, weight_decay),
-                        (_, false) => (1.0, 0.0),
-                    };
-                    // one element, branch-free so that the loops below vectorise
-                    let adam = |w: &mut f32, g: f32, m: &mut f32, v: &mut f32| {
-                        let gi = g * scale + wd_add * *w;
-                        *w *= wd_mul;
-                        // exp_avg.lerp_(grad, 1 − β1); exp_avg_sq.mul_(β2).addcmul_(g, g, 1 − β2)
-                        *m += w1 * (gi - *m);
-                        *v = *v * b2f + w2 * gi * gi;
-                        let denom = v.sqrt() / bc2_sqrt + eps;
-                        *w -= step_size * (*m / denom);
-                    };
-                    for_chunks(&mut p.value, &p.grad, m, v, mask, |w, g, m, v, k| {
-                        let (m, v) = (&mut m[..w.len()], &mut v[..w.len()]);
-                        match k {
-                            None => w.iter_mut().zip(g).zip(m.iter_mut().zip(v.iter_mut())).for_each(|((w, &g), (m, v))| adam(w, g, m, v)),
-                            Some(k) => w.iter_mut().zip(g).zip(m.iter_mut().zip(v.iter_mut())).zip(k).for_each(|(((w, &g), (m, v)), &k)| {
-                                let (mut wi, mut mi, mut vi) = (*w, *m, *v);
-                                adam(&mut wi, g, &mut mi, &mut vi);
-                                (*w, *m, *v) = if k != 0 { (wi, mi, vi) } else { (0.0, 0.0, 0.0) };
-                            }),
-                        }
-                    });
+                    adam(p, slots, Adam { lr, scale: grad_scale, betas, eps, weight_decay, decoupled, t })
                 }
             }
         }
     }
+}
+
+/// One SGD step's constants (momentum and/or coupled weight decay).
+struct Sgd {
+    lr: f32,
+    scale: f32,
+    momentum: f32,
+    weight_decay: f32,
+    /// The first step: the momentum buffer starts at the gradient (PyTorch).
+    first: bool,
+}
+
+/// SGD with momentum and/or weight decay on one parameter; pruned entries and their momentum
+/// are set to 0.
+fn sgd(p: &mut Param, slots: &mut Slots, c: Sgd) {
+    let Sgd { lr, scale, momentum, weight_decay, first } = c;
+    if momentum > 0.0 && slots.m.len() != p.numel() {
+        slots.m = vec![0.0; p.numel()];
+    }
+    for_chunks(&mut p.value, &p.grad, &mut slots.m, &mut [], p.mask.as_deref(), |w, g, m, _, k| {
+        for i in 0..w.len() {
+            if k.is_some_and(|k| k[i] == 0) {
+                w[i] = 0.0;
+                if !m.is_empty() {
+                    m[i] = 0.0;
+                }
+                continue;
+            }
+            let mut d = g[i] * scale;
+            if weight_decay != 0.0 {
+                d += weight_decay * w[i];
+            }
+            if momentum > 0.0 {
+                m[i] = if first { d } else { momentum * m[i] + d };
+                d = m[i];
+            }
+            w[i] -= lr * d;
+        }
+    });
+}
+
+/// One Adam/AdamW step's constants.
+struct Adam {
+    lr: f32,
+    scale: f32,
+    betas: (f32, f32),
+    eps: f32,
+    weight_decay: f32,
+    /// AdamW: decay scales w; Adam: λw is added to the gradient.
+    decoupled: bool,
+    /// The step number (bias corrections).
+    t: i32,
+}
+
+/// Adam or AdamW on one parameter, as PyTorch's single-tensor implementation; pruned entries and
+/// their moments are set to 0.
+fn adam(p: &mut Param, slots: &mut Slots, c: Adam) {
+    let Adam { lr, scale, betas, eps, weight_decay, decoupled, t } = c;
+    let n = p.numel();
+    if slots.m.len() != n {
+        slots.m = vec![0.0; n];
+        slots.v = vec![0.0; n];
+    }
+    let (b1, b2) = (betas.0 as f64, betas.1 as f64);
+    let bc1 = 1.0 - b1.powi(t);
+    let bc2 = 1.0 - b2.powi(t);
+    let step_size = (lr as f64 / bc1) as f32;
+    let bc2_sqrt = bc2.sqrt() as f32;
+    let decay = (1.0 - lr as f64 * weight_decay as f64) as f32;
+    let (w1, w2) = ((1.0 - b1) as f32, (1.0 - b2) as f32);
+    let b2f = betas.1;
+    let Slots { m, v } = slots;
+    // weight decay as two per-tensor factors: decoupled (AdamW) scales w, coupled
+    // (Adam) adds λw to the gradient; the other factor is the identity
+    let (wd_mul, wd_add) = match (decoupled, weight_decay != 0.0) {
+        (true, true) => (decay, 0.0),
+        (false, true) => (1.0, weight_decay),
+        (_, false) => (1.0, 0.0),
+    };
+    // one element, branch-free so that the loops below vectorise
+    let adam = |w: &mut f32, g: f32, m: &mut f32, v: &mut f32| {
+        let gi = g * scale + wd_add * *w;
+        *w *= wd_mul;
+        // exp_avg.lerp_(grad, 1 − β1); exp_avg_sq.mul_(β2).addcmul_(g, g, 1 − β2)
+        *m += w1 * (gi - *m);
+        *v = *v * b2f + w2 * gi * gi;
+        let denom = v.sqrt() / bc2_sqrt + eps;
+        *w -= step_size * (*m / denom);
+    };
+    for_chunks(&mut p.value, &p.grad, m, v, p.mask.as_deref(), |w, g, m, v, k| {
+        let (m, v) = (&mut m[..w.len()], &mut v[..w.len()]);
+        match k {
+            None => w.iter_mut().zip(g).zip(m.iter_mut().zip(v.iter_mut())).for_each(|((w, &g), (m, v))| adam(w, g, m, v)),
+            Some(k) => w.iter_mut().zip(g).zip(m.iter_mut().zip(v.iter_mut())).zip(k).for_each(|(((w, &g), (m, v)), &k)| {
+                let (mut wi, mut mi, mut vi) = (*w, *m, *v);
+                adam(&mut wi, g, &mut mi, &mut vi);
+                (*w, *m, *v) = if k != 0 { (wi, mi, vi) } else { (0.0, 0.0, 0.0) };
+            }),
+        }
+    });
 }
 
 /// w −= lr·(scale·g), pruned entries kept 0. Only the rows whose gradient may be non-zero are
