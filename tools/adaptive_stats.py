@@ -4,7 +4,8 @@
     python3 tools/adaptive_stats.py SWEEP_DIR [--metric mse]
 
 One line per completed run: its label, the test metric, the swaps made (from metrics.jsonl's
-per-epoch swap log) and, for trainable points, the mean displacement of a point and the median
+per-epoch swap log) with the wiring cost they removed as a share of what the cost would have
+been without them (Σ gain / (Σ gain + the last cost), a rough yardstick) and, for trainable points, the mean displacement of a point and the median
 pairwise distance at the start and at the end (torus: wrapped distances; other spaces: "—").
 Needs numpy (`pip install numpy`); reads what `geosparse train` writes, changes nothing.
 """
@@ -48,11 +49,14 @@ def main():
         label = point.get("variant", summary["name"])
         seed = summary["seed"]
         value = summary["train"]["test"][metric]
-        swaps = "—"
+        swaps, gain, cost = "—", 0.0, None
         for line in (run / "metrics.jsonl").read_text().splitlines():
             rec = json.loads(line)
             if rec.get("phase") == "train" and rec.get("swaps"):
                 swaps = (0 if swaps == "—" else swaps) + rec["swaps"]["swaps"]
+                gain += rec["swaps"]["gain"]
+                cost = rec["swaps"]["cost_after"]
+        share = f"{gain / (gain + cost):.1%}" if cost else "—"
         moved = median0 = median1 = "—"
         regs = summary.get("regularizers") or [{}]
         geometry = regs[0].get("spec", {}).get("geometry", {})
@@ -63,11 +67,11 @@ def main():
             p0, p1 = np.load(first).astype(float), np.load(last).astype(float)
             moved = f"{np.sqrt((wrapped(p0, p1, side) ** 2).sum(-1)).mean():.2f}"
             median0, median1 = f"{pair_median(p0, side):.2f}", f"{pair_median(p1, side):.2f}"
-        lines.append((label, seed, value, swaps, moved, median0, median1))
-    print("| variant | seed | test " + metric + " | swaps | mean move | median pair d start | end |")
-    print("|---|---|---|---|---|---|---|")
-    for label, seed, value, swaps, moved, m0, m1 in sorted(lines):
-        print(f"| {label} | {seed} | {value:.6g} | {swaps} | {moved} | {m0} | {m1} |")
+        lines.append((label, seed, value, swaps, share, moved, median0, median1))
+    print("| variant | seed | test " + metric + " | swaps | swaps' gain / (gain + final cost) | mean move | median pair d start | end |")
+    print("|---|---|---|---|---|---|---|---|")
+    for label, seed, value, swaps, share, moved, m0, m1 in sorted(lines):
+        print(f"| {label} | {seed} | {value:.6g} | {swaps} | {share} | {moved} | {m0} | {m1} |")
 
 
 if __name__ == "__main__":
