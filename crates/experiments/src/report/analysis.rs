@@ -89,7 +89,7 @@ pub fn csv(rows: &[Row], analysed: &[Option<Analysed>], dirs: &[&Path]) -> Strin
     for r in rows {
         let Some(a) = &analysed[r.run] else { continue };
         let betti = a.betti.as_ref().map_or(String::new(), |b| b.iter().map(u64::to_string).collect::<Vec<_>>().join(" "));
-        out.push_str(&format!("{},\"{}\",{},{},{},{betti},{},{}\n", dirs[r.run].display(), r.group, r.sparsity, f(a.grid_fraction), f(a.grid_cells), f(a.wiring_ratio), f(a.modularity)));
+        out.push_str(&format!("{},{},{},{},{},{betti},{},{}\n", dirs[r.run].display(), super::tables::quoted(&r.group), r.sparsity, f(a.grid_fraction), f(a.grid_cells), f(a.wiring_ratio), f(a.modularity)));
     }
     out
 }

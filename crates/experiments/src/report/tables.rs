@@ -101,7 +101,7 @@ pub fn summary_csv(rows: &[Row], layout: &Layout, metric: &str) -> String {
                 continue;
             }
             let st = Stat::of(&vals);
-            csv.push_str(&format!("\"{g}\",{s},{metric},{},{},{},\"{}\"\n", st.mean, st.std, st.n, vals.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(" ")));
+            csv.push_str(&format!("{},{s},{metric},{},{},{},\"{}\"\n", quoted(g), st.mean, st.std, st.n, vals.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(" ")));
         }
     }
     csv
@@ -112,8 +112,29 @@ pub fn geometry_csv(rows: &[Row], runs: &[RunRecord]) -> String {
     let mut geo = String::from("run,group,sparsity,spearman,band_fraction,band_baseline,enrichment,distance_ratio\n");
     for r in rows {
         if let Some(g) = r.geometry {
-            geo.push_str(&format!("{},\"{}\",{},{},{},{},{},{}\n", runs[r.run].dir.display(), r.group, r.sparsity, g.spearman, g.band_fraction, g.band_baseline, g.enrichment, g.distance_ratio));
+            geo.push_str(&format!("{},{},{},{},{},{},{},{}\n", runs[r.run].dir.display(), quoted(&r.group), r.sparsity, g.spearman, g.band_fraction, g.band_baseline, g.enrichment, g.distance_ratio));
         }
     }
     geo
+}
+
+/// A CSV field in quotes, its own quotes doubled (RFC 4180): group labels can hold a sweep
+/// axis's TOML value such as `control.kind="lottery"`.
+pub(crate) fn quoted(s: &str) -> String {
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::tests::row;
+
+    #[test]
+    fn group_labels_with_quotes_stay_one_csv_field() {
+        let rows = vec![row("torus, control.kind=\"lottery\"", 0.95, 35.5)];
+        let csv = summary_csv(&rows, &Layout::of(&rows), "test_error_cm");
+        let line = csv.lines().nth(1).unwrap();
+        assert!(line.starts_with("\"torus, control.kind=\"\"lottery\"\"\",95 %,test_error_cm,35.5,0,1,"), "{line}");
+        assert_eq!(quoted("a\"b"), "\"a\"\"b\"");
+    }
 }
