@@ -16,91 +16,20 @@
 //! assert_eq!(r.matrix().len(), 64 * 64);
 //! ```
 
+mod geometry;
+mod names;
+mod user_file;
+
+pub use names::{InhibitorName, SpaceName};
+
 use crate::error::ModuliError;
 use crate::inhibitor::Inhibitor;
 use crate::space::{Euclidean, Grid, Klein, Projective, Space, Sphere, Torus};
+use names::list;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-/// Names of the built-in spaces (`s3` = S³ of radius 10, `torus6` = T⁶, as in the reference).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum SpaceName {
-    Circle,
-    Sphere,
-    S3,
-    Torus,
-    Torus6,
-    Klein,
-    Euclidean,
-    Projective,
-    Grid,
-}
-
-impl SpaceName {
-    pub const ALL: [SpaceName; 9] = [
-        SpaceName::Circle, SpaceName::Sphere, SpaceName::S3, SpaceName::Torus,
-        SpaceName::Torus6, SpaceName::Klein, SpaceName::Euclidean, SpaceName::Projective,
-        SpaceName::Grid,
-    ];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SpaceName::Circle => "circle",
-            SpaceName::Sphere => "sphere",
-            SpaceName::S3 => "s3",
-            SpaceName::Torus => "torus",
-            SpaceName::Torus6 => "torus6",
-            SpaceName::Klein => "klein",
-            SpaceName::Euclidean => "euclidean",
-            SpaceName::Projective => "projective",
-            SpaceName::Grid => "grid",
-        }
-    }
-    pub fn parse(s: &str) -> Result<Self, ModuliError> {
-        Self::ALL.into_iter().find(|n| n.as_str() == s).ok_or_else(|| {
-            ModuliError::invalid("space", format!("'{s}'"), format!("valid spaces: {}", list(&Self::ALL.map(|n| n.as_str()))))
-        })
-    }
-}
-
-/// Names of the inhibitor functions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum InhibitorName {
-    Square,
-    Gauss,
-    Dog,
-    Ripple,
-    Identity,
-    Constant,
-}
-
-impl InhibitorName {
-    pub const ALL: [InhibitorName; 6] = [
-        InhibitorName::Square, InhibitorName::Gauss, InhibitorName::Dog,
-        InhibitorName::Ripple, InhibitorName::Identity, InhibitorName::Constant,
-    ];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            InhibitorName::Square => "square",
-            InhibitorName::Gauss => "gauss",
-            InhibitorName::Dog => "dog",
-            InhibitorName::Ripple => "ripple",
-            InhibitorName::Identity => "identity",
-            InhibitorName::Constant => "constant",
-        }
-    }
-    pub fn parse(s: &str) -> Result<Self, ModuliError> {
-        Self::ALL.into_iter().find(|n| n.as_str() == s).ok_or_else(|| {
-            ModuliError::invalid("inhibitor", format!("'{s}'"), format!("valid inhibitors: {}", list(&Self::ALL.map(|n| n.as_str()))))
-        })
-    }
-}
-
-fn list(names: &[&str]) -> String {
-    names.join(", ")
-}
 
 /// A regularizer as a user writes it. Unset fields take the reference defaults.
 ///
@@ -196,30 +125,6 @@ pub struct Resolved {
     pub(crate) distances: Option<Vec<f32>>,
 }
 
-/// A distance file must describe distances: no rows missing, zero on the diagonal, symmetric,
-/// and not all zero (which would make R constant).
-fn check_metric(d: &[f32], n: usize, file: &std::path::Path) -> Result<(), ModuliError> {
-    let bad = |what: String, allowed: &str| Err(ModuliError::invalid("distances", format!("{}: {what}", file.display()), allowed.to_string()));
-    if n == 0 {
-        return bad("an empty matrix".into(), "an N × N matrix with N >= 1 (one row per neuron)");
-    }
-    for i in 0..n {
-        if d[i * n + i] != 0.0 {
-            return bad(format!("entry ({i}, {i}) = {}", d[i * n + i]), "a neuron's distance to itself must be 0");
-        }
-        for j in 0..i {
-            let (a, b) = (d[i * n + j], d[j * n + i]);
-            if (a - b).abs() > 1e-5 * a.abs().max(b.abs()).max(1.0) {
-                return bad(format!("entry ({i}, {j}) = {a} but ({j}, {i}) = {b}"), "distances must be symmetric");
-            }
-        }
-    }
-    if n > 1 && d.iter().all(|&x| x == 0.0) {
-        return bad("every entry is 0".into(), "distinct neurons need distances > 0 somewhere (all zero makes R constant)");
-    }
-    Ok(())
-}
-
 fn positive(field: &'static str, v: f64) -> Result<f64, ModuliError> {
     if v.is_finite() && v > 0.0 { Ok(v) } else { Err(ModuliError::invalid(field, v, "must be a finite number > 0")) }
 }
@@ -255,45 +160,16 @@ impl RegularizerSpec {
                  navigation \"L1\", bug B1); drop invert for a true L1, or set compat_l1_inverted = true",
             ));
         }
-        let mut coords = None;
-        let mut distances = None;
-        let n_file = if let Some(file) = &self.points {
-            let (shape, mut data) = geosparse_io::npy::read_f32(file).map_err(|e| ModuliError::File(format!("points: {e}")))?;
-            let space = geometry.space().expect("points imply a metric space");
-            let k = space.coord_dim();
-            if shape.first() == Some(&0) {
-                return Err(ModuliError::invalid("points", format!("{} with shape {:?}", file.display(), shape), "the file holds no points; it needs one row per neuron"));
+        let (coords, distances, n_file) = match (&self.points, &self.distances) {
+            (Some(file), _) => {
+                let (n, c) = user_file::read_points(file, &geometry, &space_label)?;
+                (Some(c), None, Some(n))
             }
-            if shape.len() != 2 || shape[1] != k {
-                return Err(ModuliError::invalid(
-                    "points",
-                    format!("{} with shape {:?}", file.display(), shape),
-                    format!("space '{space_label}' needs an N × {k} array of coordinates"),
-                ));
+            (None, Some(file)) => {
+                let (n, d) = user_file::read_distances(file)?;
+                (None, Some(d), Some(n))
             }
-            for (i, row) in data.chunks_mut(k).enumerate() {
-                space.canonicalize(row).map_err(|m| ModuliError::invalid("points", format!("row {i}"), m))?;
-            }
-            coords = Some(data);
-            Some(shape[0])
-        } else if let Some(file) = &self.distances {
-            let (shape, data) = geosparse_io::npy::read_f32(file).map_err(|e| ModuliError::File(format!("distances: {e}")))?;
-            if shape.len() != 2 || shape[0] != shape[1] {
-                return Err(ModuliError::invalid("distances", format!("{} with shape {:?}", file.display(), shape), "an N × N matrix"));
-            }
-            if let Some(pos) = data.iter().position(|d| !d.is_finite() || *d < 0.0) {
-                let n = shape[0];
-                return Err(ModuliError::invalid(
-                    "distances",
-                    format!("entry ({}, {}) = {}", pos / n, pos % n, data[pos]),
-                    "distances must be finite and >= 0",
-                ));
-            }
-            check_metric(&data, shape[0], file)?;
-            distances = Some(data);
-            Some(shape[0])
-        } else {
-            None
+            (None, None) => (None, None, None),
         };
         let neurons = match (neurons, n_file) {
             (Some(n), Some(f)) if n != f => {
@@ -362,90 +238,6 @@ impl RegularizerSpec {
             Inhibitor::Ripple { offset, amplitude, frequency } => (s.offset, s.amplitude, s.frequency) = (Some(offset), Some(amplitude), Some(frequency)),
         }
         Ok(s)
-    }
-
-    fn resolve_geometry(&self) -> Result<(Geometry, String), ModuliError> {
-        if let Some(file) = &self.distances {
-            self.reject("space", self.space.is_some(), "a distances file", "the file replaces the geometry: drop space")?;
-            self.reject("points", self.points.is_some(), "a distances file", "give points or distances, not both")?;
-            for (f, set) in [("dim", self.dim.is_some()), ("side", self.side.is_some()), ("radius", self.radius.is_some()), ("scale", self.scale.is_some()), ("shape", self.shape.is_some())] {
-                self.reject(f, set, "a distances file", "the file replaces the geometry")?;
-            }
-            return Ok((Geometry::Distances { file: file.clone() }, "custom".into()));
-        }
-        let name = self.space.ok_or_else(|| {
-            ModuliError::invalid("space", "nothing", format!("valid spaces: {}", list(&SpaceName::ALL.map(|n| n.as_str()))))
-        })?;
-        let label = name.as_str();
-        let ctx = format!("space '{label}'");
-        let no = |f: &'static str, set: bool, hint: &str| self.reject(f, set, &ctx, hint);
-        if name != SpaceName::Grid {
-            no("shape", self.shape.is_some(), "shape applies to grid")?;
-        }
-        let g = match name {
-            SpaceName::Grid => {
-                for (f, set) in [("dim", self.dim.is_some()), ("side", self.side.is_some()), ("radius", self.radius.is_some()), ("scale", self.scale.is_some())] {
-                    no(f, set, "a grid is given by its shape (points per axis, unit spacing)")?;
-                }
-                no("points", self.points.is_some(), "a grid's points are its lattice")?;
-                match &self.shape {
-                    Some(shape) if !shape.is_empty() && shape.iter().all(|&s| s >= 1) => Geometry::Grid { shape: shape.clone() },
-                    other => return Err(ModuliError::invalid("shape", other.as_ref().map_or("nothing".to_string(), |v| format!("{v:?}")), "a grid needs its points per axis, each >= 1, e.g. shape = [5, 5, 4] (product = N)")),
-                }
-            }
-            SpaceName::Circle | SpaceName::Sphere | SpaceName::S3 | SpaceName::Projective => {
-                no("side", self.side.is_some(), "side applies to torus, torus6 and klein")?;
-                no("scale", self.scale.is_some(), "scale applies to euclidean")?;
-                let default_r = if name == SpaceName::S3 { 10.0 } else { 5.0 };
-                let radius = positive("radius", self.radius.unwrap_or(default_r))?;
-                match name {
-                    SpaceName::Sphere => {
-                        let dim = self.dim.unwrap_or(2);
-                        if dim == 0 {
-                            return Err(ModuliError::invalid("dim", 0, "a sphere Sⁿ needs n >= 1"));
-                        }
-                        Geometry::Sphere { dim, radius }
-                    }
-                    SpaceName::Circle | SpaceName::S3 | SpaceName::Projective => {
-                        no("dim", self.dim.is_some(), "the dimension is fixed (circle 1, s3 3, projective 2); use sphere with dim")?;
-                        match name {
-                            SpaceName::Circle => Geometry::Sphere { dim: 1, radius },
-                            SpaceName::S3 => Geometry::Sphere { dim: 3, radius },
-                            _ => Geometry::Projective { radius },
-                        }
-                    }
-                    _ => unreachable!(),
-                }
-            }
-            SpaceName::Torus | SpaceName::Torus6 | SpaceName::Klein => {
-                no("radius", self.radius.is_some(), "radius applies to circle, sphere, s3 and projective")?;
-                no("scale", self.scale.is_some(), "scale applies to euclidean")?;
-                let side = positive("side", self.side.unwrap_or(10.0))?;
-                match name {
-                    SpaceName::Torus => {
-                        let dim = self.dim.unwrap_or(2);
-                        if dim == 0 {
-                            return Err(ModuliError::invalid("dim", 0, "a torus Tᵏ needs k >= 1"));
-                        }
-                        Geometry::Torus { dim, side }
-                    }
-                    _ => {
-                        no("dim", self.dim.is_some(), "the dimension is fixed (torus6 6, klein 2); use torus with dim")?;
-                        if name == SpaceName::Klein { Geometry::Klein { side } } else { Geometry::Torus { dim: 6, side } }
-                    }
-                }
-            }
-            SpaceName::Euclidean => {
-                no("radius", self.radius.is_some(), "radius applies to circle, sphere, s3 and projective")?;
-                no("side", self.side.is_some(), "side applies to torus, torus6 and klein")?;
-                let dim = self.dim.unwrap_or(3);
-                if dim == 0 {
-                    return Err(ModuliError::invalid("dim", 0, "Rⁿ needs n >= 1"));
-                }
-                Geometry::Euclidean { dim, scale: positive("scale", self.scale.unwrap_or(1.0))? }
-            }
-        };
-        Ok((g, label.to_string()))
     }
 
     fn resolve_inhibitor(&self) -> Result<Inhibitor, ModuliError> {
