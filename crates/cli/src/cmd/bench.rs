@@ -135,7 +135,8 @@ fn run_infer(a: Infer) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn run_train_step(a: TrainStep, threads: Option<usize>) -> anyhow::Result<()> {
+/// `bench train-step`'s options, checked before any work.
+fn check_train_step(a: &TrainStep) -> anyhow::Result<()> {
     for c in &a.cases {
         if !train_step::CASES.contains(&c.as_str()) {
             return Err(user(format!("--case: '{c}' is not a benchmark case; cases: {}", train_step::CASES.join(", "))));
@@ -152,6 +153,11 @@ fn run_train_step(a: TrainStep, threads: Option<usize>) -> anyhow::Result<()> {
     {
         return Err(user(format!("--sparsity: {s} is not in [0, 1)")));
     }
+    Ok(())
+}
+
+fn run_train_step(a: TrainStep, threads: Option<usize>) -> anyhow::Result<()> {
+    check_train_step(&a)?;
     if a.worker {
         let case = a.cases.first().ok_or_else(|| user("--worker needs one --case"))?;
         let pruned = a.sparsity.map(|sparsity| train_step::Pruned { sparsity, kernels: a.sparse_kernels });
@@ -172,52 +178,54 @@ fn run_train_step(a: TrainStep, threads: Option<usize>) -> anyhow::Result<()> {
     println!("| case | geosparse ms/step | PyTorch ms/step | speed-up vs PyTorch | geosparse peak MiB | PyTorch peak MiB |");
     println!("|---|---|---|---|---|---|");
     let mut torch_version = None;
-    let fmt_mb = |m: Option<f64>| m.map(|v| format!("{v:.0}")).unwrap_or_else(|| "n/a".into());
     for case in &cases {
-        let (mut ours, mut theirs, mut ratios) = (vec![], vec![], vec![]);
-        let (mut our_mb, mut their_mb) = (None, None);
-        let mut failed = None;
-        for _ in 0..a.rounds {
-            let m = worker(&exe, case, threads, &a, &[])?;
-            our_mb = m.peak_rss_mb.or(our_mb);
-            ours.push(m.ms_per_step);
-            if a.no_torch {
-                failed = Some("skipped (--no-torch)".to_string());
-                continue;
-            }
-            match torch_baseline(&python, &a.torch_script, case, threads, a.steps, a.warmup, None) {
-                Ok(t) => {
-                    torch_version = t.get("torch").and_then(|v| v.as_str()).map(str::to_string);
-                    let tm = t["ms_per_step"].as_f64().unwrap_or(f64::NAN);
-                    their_mb = t["peak_rss_mb"].as_f64().or(their_mb);
-                    theirs.push(tm);
-                    ratios.push(tm / m.ms_per_step);
-                }
-                Err(why) => {
-                    // a missing or broken baseline will not recover in the next round
-                    failed = Some(why);
-                    break;
-                }
-            }
-        }
-        let ours_ms = median(&ours);
-        match failed {
-            None => {
-                println!(
-                    "| {case} | {ours_ms:.1} | {:.1} | {} | {} | {} |",
-                    median(&theirs),
-                    fmt_ratio(&ratios),
-                    fmt_mb(our_mb),
-                    fmt_mb(their_mb)
-                );
-            }
-            Some(why) => println!("| {case} | {ours_ms:.1} | n/a ({why}) | n/a | {} | n/a |", fmt_mb(our_mb)),
-        }
+        let (row, version) = dense_case_row(&exe, &python, case, threads, &a)?;
+        println!("{row}");
+        torch_version = version.or(torch_version);
     }
     if let Some(v) = torch_version {
         println!("PyTorch {v}, torch.set_num_threads({threads})");
     }
     Ok(())
+}
+
+/// One dense case over `a.rounds` rounds, each ours in a worker process then PyTorch's: the
+/// table row (medians, ratio range, peak memory) and the PyTorch version seen.
+fn dense_case_row(exe: &std::path::Path, python: &str, case: &str, threads: usize, a: &TrainStep) -> anyhow::Result<(String, Option<String>)> {
+    let mut version = None;
+    let (mut ours, mut theirs, mut ratios) = (vec![], vec![], vec![]);
+    let (mut our_mb, mut their_mb) = (None, None);
+    let mut failed = None;
+    for _ in 0..a.rounds {
+        let m = worker(exe, case, threads, a, &[])?;
+        our_mb = m.peak_rss_mb.or(our_mb);
+        ours.push(m.ms_per_step);
+        if a.no_torch {
+            failed = Some("skipped (--no-torch)".to_string());
+            continue;
+        }
+        match torch_baseline(python, &a.torch_script, case, threads, a.steps, a.warmup, None) {
+            Ok(t) => {
+                version = t.get("torch").and_then(|v| v.as_str()).map(str::to_string);
+                let tm = t["ms_per_step"].as_f64().unwrap_or(f64::NAN);
+                their_mb = t["peak_rss_mb"].as_f64().or(their_mb);
+                theirs.push(tm);
+                ratios.push(tm / m.ms_per_step);
+            }
+            Err(why) => {
+                // a missing or broken baseline will not recover in the next round
+                failed = Some(why);
+                break;
+            }
+        }
+    }
+    let ours_ms = median(&ours);
+    let fmt_mb = |m: Option<f64>| m.map(|v| format!("{v:.0}")).unwrap_or_else(|| "n/a".into());
+    let row = match failed {
+        None => format!("| {case} | {ours_ms:.1} | {:.1} | {} | {} | {} |", median(&theirs), fmt_ratio(&ratios), fmt_mb(our_mb), fmt_mb(their_mb)),
+        Some(why) => format!("| {case} | {ours_ms:.1} | n/a ({why}) | n/a | {} | n/a |", fmt_mb(our_mb)),
+    };
+    Ok((row, version))
 }
 
 /// One case in a worker process of this binary.
@@ -251,12 +259,15 @@ fn run_sparse_train_step(exe: &std::path::Path, cases: &[String], threads: usize
         for _ in 0..a.rounds {
             let d = worker(exe, case, threads, a, &["--sparsity".into(), s.clone()])?.ms_per_step;
             let sp = worker(exe, case, threads, a, &["--sparsity".into(), s.clone(), "--sparse-kernels".into()])?.ms_per_step;
-            (dense.push(d), sparse.push(sp), vs_dense.push(d / sp));
+            dense.push(d);
+            sparse.push(sp);
+            vs_dense.push(d / sp);
             if torch_failed.is_none() {
                 match torch_baseline(&python, &a.torch_script, case, threads, a.steps, a.warmup, Some(sparsity)) {
                     Ok(t) => {
                         let tm = t["ms_per_step"].as_f64().unwrap_or(f64::NAN);
-                        (torch.push(tm), vs_torch.push(tm / sp));
+                        torch.push(tm);
+                        vs_torch.push(tm / sp);
                     }
                     // a missing or broken baseline will not recover in the next round or case
                     Err(why) => torch_failed = Some(why),
