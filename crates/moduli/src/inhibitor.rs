@@ -69,6 +69,23 @@ impl Inhibitor {
         }
     }
 
+    /// (f(d), f′(d)) together, the exponentials shared: each value as [`Inhibitor::eval`] and
+    /// [`Inhibitor::derivative`] compute it, bit for bit.
+    #[inline]
+    pub fn eval_and_derivative(&self, d: f64) -> (f64, f64) {
+        match *self {
+            Inhibitor::Gauss { amplitude, width } => {
+                let e = (-d * d / width).exp();
+                (amplitude * e, -2.0 * d / width * amplitude * e)
+            }
+            Inhibitor::Dog { amplitude, width, width2 } => {
+                let (e1, e2) = ((-d * d / width).exp(), (-d * d / width2).exp());
+                (amplitude * (e1 - e2), amplitude * (-2.0 * d / width * e1 + 2.0 * d / width2 * e2))
+            }
+            _ => (self.eval(d), self.derivative(d)),
+        }
+    }
+
     /// The name used in configs and on the command line.
     pub fn name(&self) -> &'static str {
         match self {

@@ -13,6 +13,7 @@
 //! ```
 
 use crate::error::ModuliError;
+use crate::inhibitor::Inhibitor;
 use crate::seed;
 use crate::space::Space;
 use crate::spec::{Resolved, ResolvedSpec};
@@ -56,7 +57,7 @@ pub struct Regularizer {
 }
 
 /// Side of the square tiles the symmetric builders work in.
-const TILE: usize = 64;
+pub(crate) const TILE: usize = 64;
 
 /// Fills the symmetric `(n, n)` matrix `out[i, j] = out[j, i] = g(i, j)`, evaluating `g` once
 /// per unordered pair: tiles (I, J) with I ≤ J are computed in parallel and mirrored.
@@ -129,21 +130,32 @@ fn prices(spec: &ResolvedSpec, space: Option<&dyn Space>, embedding: Option<&Emb
         (None, _, Some(d)) => r.par_iter_mut().zip(d.par_iter()).for_each(|(o, &d)| *o = f.eval(d as f64) as f32),
         _ => unreachable!("resolve() gives either a space or a distance matrix"),
     }
-    if let Some(pos) = r.iter().position(|v| !v.is_finite()) {
-        return Err(ModuliError::invalid(
-            "inhibitor",
-            format!("{} giving R[{}, {}] = {}", f.name(), pos / n, pos % n, r[pos]),
-            "R must be finite: lower the amplitude or the distances' scale",
-        ));
-    }
+    check_finite(f, &r, n)?;
     if spec.permute {
         r.shuffle(&mut seed::rng(spec.seed, "moduli/permute"));
     }
     if spec.invert {
-        let max = r.par_iter().copied().reduce(|| f32::NEG_INFINITY, f32::max);
-        r.par_iter_mut().for_each(|v| *v = max - *v);
+        invert(&mut r);
     }
     Ok(r)
+}
+
+/// An error naming the first entry of R that is not finite.
+pub(crate) fn check_finite(f: &Inhibitor, r: &[f32], n: usize) -> Result<(), ModuliError> {
+    match r.iter().position(|v| !v.is_finite()) {
+        Some(pos) => Err(ModuliError::invalid(
+            "inhibitor",
+            format!("{} giving R[{}, {}] = {}", f.name(), pos / n, pos % n, r[pos]),
+            "R must be finite: lower the amplitude or the distances' scale",
+        )),
+        None => Ok(()),
+    }
+}
+
+/// R ← max R − R.
+pub(crate) fn invert(r: &mut [f32]) {
+    let max = r.par_iter().copied().reduce(|| f32::NEG_INFINITY, f32::max);
+    r.par_iter_mut().for_each(|v| *v = max - *v);
 }
 
 impl Regularizer {

@@ -25,7 +25,9 @@
 //! assert!((g[0] + 2.0).abs() < 1e-9 && (g[2] - 2.0).abs() < 1e-9 && g[1] == 0.0);
 //! ```
 
+use crate::error::ModuliError;
 use crate::inhibitor::Inhibitor;
+use crate::regularizer::{TILE, check_finite, invert as invert_r};
 use crate::space::Space;
 use rayon::prelude::*;
 
@@ -51,6 +53,74 @@ pub fn coordinate_grad(space: &dyn Space, f: &Inhibitor, invert: bool, coords: &
         }
     });
     out
+}
+
+/// R at the points and ∂P/∂x ([`coordinate_grad`]'s) in one pass over the unordered pairs: each
+/// pair's distance, both gradients ([`Space::distance_grad_pair`]) and the inhibitor's value and
+/// slope ([`Inhibitor::eval_and_derivative`]) are computed once, where rebuilding R and then
+/// taking the gradient evaluate each pair three times. R is `(n, n)`, σ f(d) + max when
+/// `invert` (the distances from [`Space::distance_grad`], equal to [`Space::distance`]'s up to
+/// rounding). Tiles of pairs run in parallel, each summing into its own partial rows, which are
+/// added in a fixed order: the same bits for any number of threads.
+pub fn prices_and_grad(space: &dyn Space, f: &Inhibitor, invert: bool, coords: &[f32], n: usize, s: &[f64]) -> Result<(Vec<f32>, Vec<f64>), ModuliError> {
+    let k = space.coord_dim();
+    assert_eq!(coords.len(), n * k, "prices_and_grad: {} coordinates for {n} points of {k}", coords.len());
+    assert_eq!(s.len(), n * n, "prices_and_grad: S has {} entries for n = {n}", s.len());
+    let sigma = if invert { -1.0 } else { 1.0 };
+    let blocks = n.div_ceil(TILE);
+    let tiles: Vec<(usize, usize)> = (0..blocks).flat_map(|bi| (bi..blocks).map(move |bj| (bi, bj))).collect();
+    let mut r = vec![0f32; n * n];
+    struct Shared(*mut f32);
+    unsafe impl Sync for Shared {}
+    let ptr = Shared(r.as_mut_ptr());
+    let ptr = &ptr;
+    let rows = |b: usize| (b * TILE, ((b + 1) * TILE).min(n));
+    // each tile's partial gradient rows: (block bi's rows, block bj's rows; empty on the diagonal)
+    let partials: Vec<(Vec<f64>, Vec<f64>)> = tiles
+        .par_iter()
+        .map(|&(bi, bj)| {
+            let ((i0, i1), (j0, j1)) = (rows(bi), rows(bj));
+            let mut own = vec![0f64; (i1 - i0) * k];
+            let mut other = vec![0f64; if bi == bj { 0 } else { (j1 - j0) * k }];
+            let (mut ga, mut gb) = (vec![0f64; k], vec![0f64; k]);
+            for i in i0..i1 {
+                let xi = &coords[i * k..(i + 1) * k];
+                for j in (if bi == bj { i } else { j0 })..j1 {
+                    let d = space.distance_grad_pair(xi, &coords[j * k..(j + 1) * k], &mut ga, &mut gb);
+                    let (fv, slope) = f.eval_and_derivative(d);
+                    // SAFETY: entry (i, j) and its mirror (j, i) lie in tiles (bi, bj) and (bj, bi);
+                    // each unordered tile pair is one task, so no two tasks write the same entry,
+                    // and `r` outlives the parallel loop.
+                    unsafe {
+                        *ptr.0.add(i * n + j) = fv as f32;
+                        *ptr.0.add(j * n + i) = fv as f32;
+                    }
+                    let weight = s[i * n + j] + s[j * n + i];
+                    if i == j || weight == 0.0 {
+                        continue;
+                    }
+                    let c = sigma * weight * slope;
+                    own[(i - i0) * k..(i - i0 + 1) * k].iter_mut().zip(&ga).for_each(|(g, &x)| *g += c * x);
+                    let (rows_j, j_base) = if bi == bj { (&mut own, i0) } else { (&mut other, j0) };
+                    rows_j[(j - j_base) * k..(j - j_base + 1) * k].iter_mut().zip(&gb).for_each(|(g, &x)| *g += c * x);
+                }
+            }
+            (own, other)
+        })
+        .collect();
+    check_finite(f, &r, n)?;
+    if invert {
+        invert_r(&mut r);
+    }
+    // the partial rows of every tile, added block by block in the tiles' order
+    let mut grad = vec![0f64; n * k];
+    for (&(bi, bj), (own, other)) in tiles.iter().zip(&partials) {
+        let (i0, _) = rows(bi);
+        grad[i0 * k..i0 * k + own.len()].iter_mut().zip(own).for_each(|(g, &x)| *g += x);
+        let (j0, _) = rows(bj);
+        grad[j0 * k..j0 * k + other.len()].iter_mut().zip(other).for_each(|(g, &x)| *g += x);
+    }
+    Ok((r, grad))
 }
 
 /// P = Σ_ij S_ij · σ f(d(x_i, x_j)) (the constant c left out): what [`coordinate_grad`]

@@ -5,7 +5,7 @@ use geosparse_moduli::inhibitor::Inhibitor;
 use geosparse_moduli::seed;
 use geosparse_moduli::space::Space;
 use geosparse_moduli::spec::{InhibitorName, RegularizerSpec, SpaceName};
-use geosparse_moduli::trainable::{coordinate_grad, penalty_of_points};
+use geosparse_moduli::trainable::{coordinate_grad, penalty_of_points, prices_and_grad};
 use rand::Rng;
 use std::sync::Arc;
 
@@ -128,5 +128,68 @@ fn the_penalty_gradient_over_the_points_matches_finite_differences() {
                 }
             }
         }
+    }
+}
+
+#[test]
+fn value_and_slope_together_are_each_bit_for_bit() {
+    for f in inhibitors() {
+        for d in [0.0, 0.05, 0.3, 0.888, 1.7, 3.2, 6.0, 40.0] {
+            let (v, g) = f.eval_and_derivative(d);
+            assert_eq!((v.to_bits(), g.to_bits()), (f.eval(d).to_bits(), f.derivative(d).to_bits()), "{} at {d}", f.name());
+        }
+    }
+}
+
+/// Every space × inhibitor, inverted or not, at n = 150 (three tiles of 64, the last one short):
+/// the one-pass R equals the regularizer's own R from the same points and the one-pass
+/// gradient equals `coordinate_grad`'s, up to rounding (S has zero pairs, which both skip).
+#[test]
+fn one_pass_prices_and_gradient_match_the_two_passes() {
+    let n = 150;
+    for name in SpaceName::ALL {
+        for f in inhibitors() {
+            for invert in [false, true] {
+                let mut spec = RegularizerSpec::new(name, InhibitorName::Dog);
+                if name == SpaceName::Grid {
+                    spec.shape = Some(vec![5, 5, 6]);
+                }
+                let mut resolved = spec.resolve(Some(n), 3).unwrap();
+                (resolved.spec.inhibitor, resolved.spec.invert) = (f.clone(), invert);
+                let reg = resolved.build().unwrap();
+                let (sp, x) = (reg.space().unwrap().clone(), reg.embedding().unwrap().coords.clone());
+                let mut rng = seed::rng(5, "one pass");
+                let s: Vec<f64> = (0..n * n).map(|_| if rng.random::<f64>() < 0.3 { 0.0 } else { rng.random::<f64>() }).collect();
+                let (r, g) = prices_and_grad(sp.as_ref(), &f, invert, &x, n, &s).unwrap();
+                let r_max = reg.matrix().iter().fold(0f32, |m, v| m.max(v.abs())).max(1.0);
+                for (a, b) in r.iter().zip(reg.matrix()) {
+                    assert!((a - b).abs() <= 1e-5 * r_max, "{name:?} {} invert {invert}: R {a} against {b}", f.name());
+                }
+                let g2 = coordinate_grad(sp.as_ref(), &f, invert, &x, n, &s);
+                let g_max = g2.iter().fold(0f64, |m, v| m.max(v.abs())).max(1e-12);
+                for (a, b) in g.iter().zip(&g2) {
+                    assert!((a - b).abs() <= 1e-9 * g_max, "{name:?} {} invert {invert}: gradient {a} against {b}", f.name());
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn one_pass_gives_the_same_bits_for_any_thread_count() {
+    let n = 200;
+    let sp = space(SpaceName::Klein);
+    let x = sp.sample(n, &mut seed::rng(9, "threads"));
+    let mut rng = seed::rng(10, "threads s");
+    let s: Vec<f64> = (0..n * n).map(|_| rng.random::<f64>()).collect();
+    let run = |threads| {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        pool.install(|| prices_and_grad(sp.as_ref(), &Inhibitor::dog(), true, &x, n, &s).unwrap())
+    };
+    let (r1, g1) = run(1);
+    for threads in [2, 3] {
+        let (r, g) = run(threads);
+        assert!(r.iter().zip(&r1).all(|(a, b)| a.to_bits() == b.to_bits()), "R with {threads} threads");
+        assert!(g.iter().zip(&g1).all(|(a, b)| a.to_bits() == b.to_bits()), "gradient with {threads} threads");
     }
 }

@@ -9,7 +9,9 @@
 //!   (`canonicalize`: wrapped on the torus and Klein bottle, normalised on the spheres — the
 //!   retraction after a Riemannian step), and R rebuilt from the points for the next step (an
 //!   inverted R takes its new max). The weights' step uses the R of the points before it: both
-//!   move on the same state, as one optimizer would.
+//!   move on the same state, as one optimizer would. Unless prices are `relative` (whose λ
+//!   needs the new R's mean first), a moving step takes R and the points' gradient in one pass
+//!   over the pairs ([`Trainable::terms_and_gradient`]).
 //! - **State**: points and Adam moments in the loop state (checkpointed: a resumed run is bit
 //!   for bit the same); `embeddings/<param>_epoch<E>.npy` after every epoch; the final points in
 //!   model.safetensors (read back by `report` and `analyze`) and `embedding_<param>_final.npy`.
@@ -23,10 +25,11 @@ use crate::config::{RunConfig, TrainableConfig};
 use geosparse_engine::param::Param;
 use geosparse_engine::regularize::{Regularization, Term, TermKind};
 use geosparse_moduli::penalty::Power;
-use geosparse_moduli::trainable::coordinate_grad;
+use geosparse_moduli::trainable::{coordinate_grad, prices_and_grad};
 use geosparse_moduli::{Penalty, Regularizer};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// One parameter's points and their Adam state.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -151,6 +154,45 @@ impl Trainable {
             out.insert(t.param.clone(), coordinate_grad(space.as_ref(), &reg.spec.inhibitor, reg.spec.invert, &state.coords, n, &s));
         }
         Ok(out)
+    }
+
+    /// Whether a moving step can take its R and gradient in one pass
+    /// ([`Trainable::terms_and_gradient`]): not with `relative` prices, whose λ and S need the
+    /// new R's mean before the gradient.
+    pub fn one_pass(&self) -> bool {
+        !self.cfg.relative
+    }
+
+    /// `base`'s terms with each trained term's R at `points`, and ∂P/∂x at the weights in
+    /// `params` (before their step), from one pass over the pairs
+    /// ([`prices_and_grad`]): [`Trainable::terms`] then [`Trainable::gradient`], up to rounding,
+    /// for about a third of their work. Not for `relative` prices ([`Trainable::one_pass`]).
+    pub fn terms_and_gradient(&self, base: &Regularization, params: &[&Param], points: &Points) -> Result<(Regularization, BTreeMap<String, Vec<f64>>), String> {
+        debug_assert!(self.one_pass(), "relative prices take two passes");
+        let mut terms = Vec::with_capacity(base.terms.len());
+        let mut grads = BTreeMap::new();
+        for t in &base.terms {
+            let (TermKind::Moduli(pen), Some(state)) = (&t.kind, points.get(&t.param)) else {
+                terms.push(t.clone());
+                continue;
+            };
+            let p = params.iter().find(|p| p.name == t.param).ok_or_else(|| format!("penalty.trainable: the model has no parameter '{}'", t.param))?;
+            let reg = self.built(&t.param).expect("points belong to a regularizer"); // spec and space only
+            let space = reg.space().ok_or("penalty.trainable: the geometry has no points")?.clone();
+            let n = pen.n();
+            let s = {
+                let _t = geosparse_engine::profile::scope("points: S = dP/dR");
+                sensitivity(&p.value, p.mask.as_deref(), n, pen.lambda() as f64, pen.power())
+            };
+            let (r, g) = {
+                let _t = geosparse_engine::profile::scope("points: R and gradient in one pass");
+                prices_and_grad(space.as_ref(), &reg.spec.inhibitor, reg.spec.invert, &state.coords, n, &s).map_err(|e| format!("penalty.trainable: {e}"))?
+            };
+            let fresh = Penalty::with_rows(Arc::new(r), pen.r_rows(), n, pen.lambda(), pen.power()).map_err(|e| format!("penalty on '{}': {e}", t.param))?;
+            terms.push(Term::moduli(&t.param, fresh));
+            grads.insert(t.param.clone(), g);
+        }
+        Ok((Regularization { terms }, grads))
     }
 
     /// One Adam step of the points down `grads`, each point put back on its space.
@@ -295,6 +337,34 @@ mod tests {
                 let an: f64 = g[i * k..(i + 1) * k].iter().zip(&v).map(|(a, b)| a * b).sum();
                 assert!((fd - an).abs() <= 2e-2 * (1e-3 + an.abs().max(fd.abs())), "{space:?} point {i}: analytic {an} vs penalty finite difference {fd}");
             }
+        }
+    }
+
+    /// A moving step's one pass gives the terms and gradient of the two passes (terms, then
+    /// gradient), up to rounding: the same prices at the points, the same slope.
+    #[test]
+    fn one_pass_terms_and_gradient_are_the_two_passes() {
+        use crate::config::RunConfig;
+        let text = "[task]\nkind = \"navigation\"\nhidden = 70\nplace_cells = 4\n[penalty]\nlambda = 0.5\n[penalty.regularizer]\nspace = \"klein\"\ninhibitor = \"dog\"\ninvert = true\n[penalty.trainable]\n";
+        let cfg = RunConfig::from_toml_str(text, &[]).unwrap();
+        let task = cfg.task.build(0).unwrap();
+        let built = super::super::penalty::build(&cfg.penalty, cfg.seed, &*task).unwrap();
+        let tr = Trainable::build(&cfg, &built, 100).unwrap();
+        assert!(tr.one_pass());
+        let points = tr.initial();
+        let params = task.params();
+        let (terms, g) = tr.terms_and_gradient(&built.regularization, &params, &points).unwrap();
+        let two = tr.terms(&built.regularization, &points).unwrap();
+        let g2 = tr.gradient(&two, &params, &points).unwrap();
+        let param = "rnn.weight_hh_l0";
+        let mut w = (*params.iter().find(|p| p.name == param).unwrap()).clone();
+        let (a, b) = (terms.apply(vec![&mut w.clone()], false).unwrap(), two.apply(vec![&mut w], false).unwrap());
+        assert!((a - b).abs() <= 1e-5 * b.abs(), "penalty {a} against {b}");
+        assert_eq!(g.keys().collect::<Vec<_>>(), vec![param]);
+        let scale = g2[param].iter().fold(0f64, |m, v| m.max(v.abs()));
+        assert!(scale > 0.0);
+        for (x, y) in g[param].iter().zip(&g2[param]) {
+            assert!((x - y).abs() <= 1e-9 * scale, "gradient {x} against {y}");
         }
     }
 }

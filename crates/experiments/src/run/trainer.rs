@@ -137,12 +137,25 @@ impl PhaseRun<'_> {
         }
     }
 
-    /// Trainable embeddings: the points' gradient and step size at `global`, taken before the
-    /// weights' step (None when the points stay put).
-    fn points_gradient(&self, current: &Regularization, global: u64, epoch: usize) -> Result<Option<(f64, BTreeMap<String, Vec<f64>>)>, Stop> {
-        let Some(t) = self.trainable.filter(|_| self.state.phase == Phase::Train && !self.state.points.is_empty()) else { return Ok(None) };
-        let Some(lr) = t.lr_at(global, epoch) else { return Ok(None) };
-        let g = t.gradient(current, &self.task.params(), &self.state.points).map_err(|m| Stop::Error(anyhow::anyhow!(m)))?;
+    /// Trainable embeddings: brings `moved` to the points where they moved since it was built
+    /// (`stale`), and gives the points' step size and gradient at `global`, taken before the
+    /// weights' step (None when the points stay put). A moving step takes both in one pass.
+    fn points_gradient(&self, base: &Regularization, moved: &mut Option<Regularization>, stale: &mut bool, global: u64, epoch: usize) -> Result<Option<(f64, BTreeMap<String, Vec<f64>>)>, Stop> {
+        let err = |m: String| Stop::Error(anyhow::anyhow!(m));
+        let moving = self
+            .trainable
+            .filter(|_| self.state.phase == Phase::Train && !self.state.points.is_empty())
+            .and_then(|t| t.lr_at(global, epoch).map(|lr| (t, lr)));
+        if let Some((t, lr)) = moving.filter(|(t, _)| t.one_pass()) {
+            let (terms, g) = t.terms_and_gradient(base, &self.task.params(), &self.state.points).map_err(err)?;
+            (*moved, *stale) = (Some(terms), false);
+            return Ok(Some((lr, g)));
+        }
+        if std::mem::take(stale) {
+            *moved = self.geometry_terms(base)?;
+        }
+        let Some((t, lr)) = moving else { return Ok(None) };
+        let g = t.gradient(moved.as_ref().unwrap_or(base), &self.task.params(), &self.state.points).map_err(err)?;
         Ok(Some((lr, g)))
     }
 
@@ -291,6 +304,7 @@ impl PhaseRun<'_> {
             let scaled = self.epoch_terms(lambda_factor)?;
             let base: &Regularization = scaled.as_ref().unwrap_or(self.reg);
             let mut moved = self.geometry_terms(base)?;
+            let mut stale = false; // the points moved since `moved` was built
             if self.cfg.train.lr_decay < 1.0 {
                 let decay = EpochDecay { after: self.cfg.train.lr_decay_after, factor: self.cfg.train.lr_decay };
                 self.opt.lr = decay.lr(self.cfg.train.optimizer.lr(), epoch);
@@ -304,12 +318,11 @@ impl PhaseRun<'_> {
                     self.state.swap_log.add(&round);
                     moved = self.geometry_terms(base)?;
                 }
-                let reg = moved.as_ref().unwrap_or(base);
-                let moving = self.points_gradient(reg, global, epoch)?;
-                let (loss, pen) = self.step(reg, &schedule, epoch, global)?;
+                let moving = self.points_gradient(base, &mut moved, &mut stale, global, epoch)?;
+                let (loss, pen) = self.step(moved.as_ref().unwrap_or(base), &schedule, epoch, global)?;
                 if let (Some((lr, g)), Some(t)) = (moving, self.trainable) {
                     t.apply(&g, &mut self.state.points, lr).map_err(|m| Stop::Error(anyhow::anyhow!(m)))?;
-                    moved = self.geometry_terms(base)?;
+                    stale = true; // R is brought to the moved points where it is next needed
                 }
                 self.state.loss_sum += loss;
                 self.state.penalty_sum += pen;
@@ -317,6 +330,9 @@ impl PhaseRun<'_> {
                 self.state.step_in_epoch += 1;
                 self.progress.step(global + 1, loss);
                 self.mid_epoch_saves(global, started)?;
+            }
+            if stale {
+                moved = self.geometry_terms(base)?;
             }
             last = Some(self.end_epoch(moved.as_ref().unwrap_or(base), lambda_factor, started)?);
             let done = self.steps_before + self.state.epoch as u64 * spe;

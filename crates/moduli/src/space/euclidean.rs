@@ -39,6 +39,12 @@ impl Space for Euclidean {
         }
         d
     }
+    fn distance_grad_pair(&self, a: &[f32], b: &[f32], ga: &mut [f64], gb: &mut [f64]) -> f64 {
+        // ∇_b d(a, b) = −∇_a d(a, b) here, bit for bit (the signed differences negate exactly)
+        let d = self.distance_grad(a, b, ga);
+        gb.iter_mut().zip(ga.iter()).for_each(|(b, &a)| *b = -a);
+        d
+    }
     fn canonicalize(&self, p: &mut [f32]) -> Result<(), String> {
         match p.iter().find(|x| !x.is_finite()) {
             Some(x) => Err(format!("coordinate {x} is not finite")),

@@ -53,6 +53,9 @@ impl Space for Grid {
     fn distance_grad(&self, a: &[f32], b: &[f32], grad: &mut [f64]) -> f64 {
         self.metric().distance_grad(a, b, grad)
     }
+    fn distance_grad_pair(&self, a: &[f32], b: &[f32], ga: &mut [f64], gb: &mut [f64]) -> f64 {
+        self.metric().distance_grad_pair(a, b, ga, gb)
+    }
     fn canonicalize(&self, p: &mut [f32]) -> Result<(), String> {
         self.metric().canonicalize(p)
     }

@@ -40,6 +40,14 @@ pub trait Space: Send + Sync + std::fmt::Debug {
     /// Riemannian one on spheres (tangent at a; a step is followed by [`Space::canonicalize`],
     /// the retraction). 0 where d is not differentiable (a = b; antipodes).
     fn distance_grad(&self, a: &[f32], b: &[f32], grad: &mut [f64]) -> f64;
+    /// d(a, b) with both gradients: ∇_a d into `ga`, ∇_b d into `gb` (one pair of a pass over
+    /// unordered pairs). Two [`Space::distance_grad`] calls by default; the flat metrics whose
+    /// gradient is exactly antisymmetric (torus, Rⁿ, grid) override it with one.
+    fn distance_grad_pair(&self, a: &[f32], b: &[f32], ga: &mut [f64], gb: &mut [f64]) -> f64 {
+        let d = self.distance_grad(a, b, ga);
+        self.distance_grad(b, a, gb);
+        d
+    }
     /// Brings user-supplied coordinates onto the space (wrap into the fundamental domain,
     /// normalise onto the sphere). Errors name the offending row.
     fn canonicalize(&self, point: &mut [f32]) -> Result<(), String>;

@@ -55,6 +55,12 @@ impl Space for Torus {
         grad.iter_mut().for_each(|g| *g = if d > 0.0 { *g / d } else { 0.0 });
         d
     }
+    fn distance_grad_pair(&self, a: &[f32], b: &[f32], ga: &mut [f64], gb: &mut [f64]) -> f64 {
+        // ∇_b d(a, b) = −∇_a d(a, b) here, bit for bit (the signed differences negate exactly)
+        let d = self.distance_grad(a, b, ga);
+        gb.iter_mut().zip(ga.iter()).for_each(|(b, &a)| *b = -a);
+        d
+    }
     fn canonicalize(&self, p: &mut [f32]) -> Result<(), String> {
         for x in p.iter_mut() {
             if !x.is_finite() {
