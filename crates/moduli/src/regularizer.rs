@@ -57,31 +57,54 @@ pub struct Regularizer {
 }
 
 /// Side of the square tiles the symmetric builders work in.
-pub(crate) const TILE: usize = 64;
+const TILE: usize = 64;
+
+/// The tiles (I, J), I ≤ J, of TILE × TILE that cover the upper triangle of an `(n, n)` matrix,
+/// and the index range of block b.
+pub(crate) fn upper_tiles(n: usize) -> Vec<(usize, usize)> {
+    let blocks = n.div_ceil(TILE);
+    (0..blocks).flat_map(|bi| (bi..blocks).map(move |bj| (bi, bj))).collect()
+}
+pub(crate) fn block(b: usize, n: usize) -> (usize, usize) {
+    (b * TILE, ((b + 1) * TILE).min(n))
+}
+
+/// A symmetric `(n, n)` output written from parallel tasks, one per tile of [`upper_tiles`].
+pub(crate) struct SymmetricOut {
+    ptr: *mut f32,
+    n: usize,
+}
+// SAFETY: tasks write disjoint entries (see `set`).
+unsafe impl Sync for SymmetricOut {}
+impl SymmetricOut {
+    pub(crate) fn new(out: &mut [f32], n: usize) -> Self {
+        assert_eq!(out.len(), n * n);
+        SymmetricOut { ptr: out.as_mut_ptr(), n }
+    }
+    /// out[i, j] = out[j, i] = v.
+    ///
+    /// # Safety
+    /// (i, j) lies in the caller's tile (I, J) and (j, i) in (J, I); each unordered tile pair is
+    /// handled by exactly one task, so no two tasks write the same entry, and the slice given to
+    /// [`SymmetricOut::new`] outlives the parallel loop.
+    pub(crate) unsafe fn set(&self, i: usize, j: usize, v: f32) {
+        unsafe {
+            *self.ptr.add(i * self.n + j) = v;
+            *self.ptr.add(j * self.n + i) = v;
+        }
+    }
+}
 
 /// Fills the symmetric `(n, n)` matrix `out[i, j] = out[j, i] = g(i, j)`, evaluating `g` once
 /// per unordered pair: tiles (I, J) with I ≤ J are computed in parallel and mirrored.
 fn fill_symmetric(n: usize, out: &mut [f32], g: impl Fn(usize, usize) -> f32 + Sync) {
-    assert_eq!(out.len(), n * n);
-    let blocks = n.div_ceil(TILE);
-    let pairs: Vec<(usize, usize)> = (0..blocks).flat_map(|bi| (bi..blocks).map(move |bj| (bi, bj))).collect();
-    struct Shared(*mut f32);
-    unsafe impl Sync for Shared {}
-    let ptr = Shared(out.as_mut_ptr());
-    let ptr = &ptr;
-    pairs.par_iter().for_each(|&(bi, bj)| {
-        let (i0, i1) = (bi * TILE, ((bi + 1) * TILE).min(n));
-        let (j0, j1) = (bj * TILE, ((bj + 1) * TILE).min(n));
+    let shared = SymmetricOut::new(out, n);
+    upper_tiles(n).par_iter().for_each(|&(bi, bj)| {
+        let ((i0, i1), (j0, j1)) = (block(bi, n), block(bj, n));
         for i in i0..i1 {
-            for j in j0.max(if bi == bj { i } else { j0 })..j1 {
-                let v = g(i, j);
-                // SAFETY: entry (i, j) and its mirror (j, i) lie in tiles (bi, bj) and (bj, bi);
-                // each unordered tile pair is handled by exactly one task, so no two tasks
-                // write the same entry, and `out` outlives the parallel loop.
-                unsafe {
-                    *ptr.0.add(i * n + j) = v;
-                    *ptr.0.add(j * n + i) = v;
-                }
+            for j in (if bi == bj { i } else { j0 })..j1 {
+                // SAFETY: (i, j) is in tile (bi, bj), one task per tile pair
+                unsafe { shared.set(i, j, g(i, j)) };
             }
         }
     });

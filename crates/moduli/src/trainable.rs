@@ -27,7 +27,7 @@
 
 use crate::error::ModuliError;
 use crate::inhibitor::Inhibitor;
-use crate::regularizer::{TILE, check_finite, invert as invert_r};
+use crate::regularizer::{SymmetricOut, block, check_finite, invert as invert_r, upper_tiles};
 use crate::space::Space;
 use rayon::prelude::*;
 
@@ -67,14 +67,10 @@ pub fn prices_and_grad(space: &dyn Space, f: &Inhibitor, invert: bool, coords: &
     assert_eq!(coords.len(), n * k, "prices_and_grad: {} coordinates for {n} points of {k}", coords.len());
     assert_eq!(s.len(), n * n, "prices_and_grad: S has {} entries for n = {n}", s.len());
     let sigma = if invert { -1.0 } else { 1.0 };
-    let blocks = n.div_ceil(TILE);
-    let tiles: Vec<(usize, usize)> = (0..blocks).flat_map(|bi| (bi..blocks).map(move |bj| (bi, bj))).collect();
+    let tiles = upper_tiles(n);
     let mut r = vec![0f32; n * n];
-    struct Shared(*mut f32);
-    unsafe impl Sync for Shared {}
-    let ptr = Shared(r.as_mut_ptr());
-    let ptr = &ptr;
-    let rows = |b: usize| (b * TILE, ((b + 1) * TILE).min(n));
+    let shared = SymmetricOut::new(&mut r, n);
+    let rows = |b: usize| block(b, n);
     // each tile's partial gradient rows: (block bi's rows, block bj's rows; empty on the diagonal)
     let partials: Vec<(Vec<f64>, Vec<f64>)> = tiles
         .par_iter()
@@ -88,13 +84,8 @@ pub fn prices_and_grad(space: &dyn Space, f: &Inhibitor, invert: bool, coords: &
                 for j in (if bi == bj { i } else { j0 })..j1 {
                     let d = space.distance_grad_pair(xi, &coords[j * k..(j + 1) * k], &mut ga, &mut gb);
                     let (fv, slope) = f.eval_and_derivative(d);
-                    // SAFETY: entry (i, j) and its mirror (j, i) lie in tiles (bi, bj) and (bj, bi);
-                    // each unordered tile pair is one task, so no two tasks write the same entry,
-                    // and `r` outlives the parallel loop.
-                    unsafe {
-                        *ptr.0.add(i * n + j) = fv as f32;
-                        *ptr.0.add(j * n + i) = fv as f32;
-                    }
+                    // SAFETY: (i, j) is in tile (bi, bj), one task per tile pair
+                    unsafe { shared.set(i, j, fv as f32) };
                     let weight = s[i * n + j] + s[j * n + i];
                     if i == j || weight == 0.0 {
                         continue;

@@ -26,6 +26,7 @@ use geosparse_engine::param::Param;
 use geosparse_engine::regularize::{Regularization, Term, TermKind};
 use geosparse_moduli::penalty::Power;
 use geosparse_moduli::trainable::{coordinate_grad, prices_and_grad};
+use geosparse_moduli::space::Space;
 use geosparse_moduli::{Penalty, Regularizer};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -128,19 +129,22 @@ impl Trainable {
         Ok(Regularization { terms })
     }
 
+    /// A trained term's regularizer (spec and space) and S = ∂P/∂R at the weights in `params`.
+    fn sensitivity_of(&self, param: &str, pen: &Penalty, params: &[&Param]) -> Result<(&Regularizer, Arc<dyn Space>, Vec<f64>), String> {
+        let p = params.iter().find(|p| p.name == param).ok_or_else(|| format!("penalty.trainable: the model has no parameter '{param}'"))?;
+        let reg = self.built(param).expect("points belong to a regularizer"); // spec and space only
+        let space = reg.space().ok_or("penalty.trainable: the geometry has no points")?.clone();
+        let _t = geosparse_engine::profile::scope("points: S = dP/dR");
+        Ok((reg, space, sensitivity(&p.value, p.mask.as_deref(), pen.n(), pen.lambda() as f64, pen.power())))
+    }
+
     /// ∂P/∂x of every trained term at the weights in `params` (call before the weights' step).
     pub fn gradient(&self, current: &Regularization, params: &[&Param], points: &Points) -> Result<BTreeMap<String, Vec<f64>>, String> {
         let mut out = BTreeMap::new();
         for t in &current.terms {
             let (TermKind::Moduli(pen), Some(state)) = (&t.kind, points.get(&t.param)) else { continue };
-            let p = params.iter().find(|p| p.name == t.param).ok_or_else(|| format!("penalty.trainable: the model has no parameter '{}'", t.param))?;
-            let reg = self.built(&t.param).expect("points belong to a regularizer"); // spec and space only
-            let space = reg.space().ok_or("penalty.trainable: the geometry has no points")?.clone();
+            let (reg, space, mut s) = self.sensitivity_of(&t.param, pen, params)?;
             let n = pen.n();
-            let mut s = {
-                let _t = geosparse_engine::profile::scope("points: S = dP/dR");
-                sensitivity(&p.value, p.mask.as_deref(), n, pen.lambda() as f64, pen.power())
-            };
             if self.cfg.relative {
                 // the term holds the points' own R and λ' = λ c/m, so S is already (c/m) S_λ;
                 // P = Σ S ⊙ R with m = mean R free: ∂P/∂x = Σ (S − Q/(m N²)) ∂R/∂x, Q = Σ S ⊙ R
@@ -176,14 +180,8 @@ impl Trainable {
                 terms.push(t.clone());
                 continue;
             };
-            let p = params.iter().find(|p| p.name == t.param).ok_or_else(|| format!("penalty.trainable: the model has no parameter '{}'", t.param))?;
-            let reg = self.built(&t.param).expect("points belong to a regularizer"); // spec and space only
-            let space = reg.space().ok_or("penalty.trainable: the geometry has no points")?.clone();
+            let (reg, space, s) = self.sensitivity_of(&t.param, pen, params)?;
             let n = pen.n();
-            let s = {
-                let _t = geosparse_engine::profile::scope("points: S = dP/dR");
-                sensitivity(&p.value, p.mask.as_deref(), n, pen.lambda() as f64, pen.power())
-            };
             let (r, g) = {
                 let _t = geosparse_engine::profile::scope("points: R and gradient in one pass");
                 prices_and_grad(space.as_ref(), &reg.spec.inhibitor, reg.spec.invert, &state.coords, n, &s).map_err(|e| format!("penalty.trainable: {e}"))?
@@ -262,17 +260,22 @@ mod tests {
     use super::*;
     use geosparse_moduli::spec::{InhibitorName, RegularizerSpec, SpaceName};
 
+    /// The task, built penalty and trainable points of a run config given as TOML.
+    fn trained_points(text: &str) -> (Box<dyn geosparse_tasks::task::Task>, Built, Trainable) {
+        let cfg = crate::config::RunConfig::from_toml_str(text, &[]).unwrap();
+        let task = cfg.task.build(0).unwrap();
+        let built = super::super::penalty::build(&cfg.penalty, cfg.seed, &*task).unwrap();
+        let tr = Trainable::build(&cfg, &built, 100).unwrap();
+        (task, built, tr)
+    }
+
     /// The penalty's own value, with R rebuilt from moved points, changes as the analytic
     /// gradient says: S and the coordinate gradient together are ∂P/∂x.
     /// With `relative = true` the gradient is the slope of P = Σ S ⊙ R · mean R₀ / mean R.
     #[test]
     fn relative_pricing_has_the_slope_of_the_relative_penalty() {
-        use crate::config::RunConfig;
         let text = "[task]\nkind = \"navigation\"\nhidden = 10\nplace_cells = 4\n[penalty]\nlambda = 0.5\n[penalty.regularizer]\nspace = \"torus\"\ninhibitor = \"dog\"\ninvert = true\n[penalty.trainable]\nrelative = true\n";
-        let cfg = RunConfig::from_toml_str(text, &[]).unwrap();
-        let task = cfg.task.build(0).unwrap();
-        let built = super::super::penalty::build(&cfg.penalty, cfg.seed, &*task).unwrap();
-        let tr = Trainable::build(&cfg, &built, 100).unwrap();
+        let (task, built, tr) = trained_points(text);
         let mut points = tr.initial();
         let param = "rnn.weight_hh_l0";
         let w = task.params().into_iter().find(|p| p.name == param).unwrap().clone();
@@ -344,12 +347,8 @@ mod tests {
     /// gradient), up to rounding: the same prices at the points, the same slope.
     #[test]
     fn one_pass_terms_and_gradient_are_the_two_passes() {
-        use crate::config::RunConfig;
         let text = "[task]\nkind = \"navigation\"\nhidden = 70\nplace_cells = 4\n[penalty]\nlambda = 0.5\n[penalty.regularizer]\nspace = \"klein\"\ninhibitor = \"dog\"\ninvert = true\n[penalty.trainable]\n";
-        let cfg = RunConfig::from_toml_str(text, &[]).unwrap();
-        let task = cfg.task.build(0).unwrap();
-        let built = super::super::penalty::build(&cfg.penalty, cfg.seed, &*task).unwrap();
-        let tr = Trainable::build(&cfg, &built, 100).unwrap();
+        let (task, built, tr) = trained_points(text);
         assert!(tr.one_pass());
         let points = tr.initial();
         let params = task.params();
