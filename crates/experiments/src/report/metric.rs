@@ -1,5 +1,6 @@
 //! `--metric`: which number of a run's summary the report tabulates (`val_error_cm`,
-//! `test_ppl`, `control_val_loss`, ...; a unique prefix of a task metric is enough).
+//! `test_ppl`, `control_val_loss`, `sparsity.rnn.weight_hh_l0` — one pruned tensor's own
+//! sparsity —, ...; a unique prefix of a task metric or a tensor name is enough).
 //!
 //! ```no_run
 //! use geosparse_experiments::report::{collect::collect, metric};
@@ -22,6 +23,9 @@ pub fn metric_names(r: &RunRecord) -> Vec<String> {
             }
         }
         names.push(format!("{prefix}sparsity"));
+        for k in p.sparsity_per_tensor.keys() {
+            names.push(format!("{prefix}sparsity.{k}"));
+        }
         names.push(format!("{prefix}penalty"));
     }
     names
@@ -44,7 +48,9 @@ pub fn metric_of(r: &RunRecord, sel: &str) -> Option<f64> {
         "penalty" => return Some(p.penalty),
         _ => {}
     }
-    let (map, name) = if let Some(n) = rest.strip_prefix("val_") {
+    let (map, name) = if let Some(n) = rest.strip_prefix("sparsity.") {
+        (&p.sparsity_per_tensor, n)
+    } else if let Some(n) = rest.strip_prefix("val_") {
         (&p.val, n)
     } else if let Some(n) = rest.strip_prefix("test_") {
         (&p.test, n)
@@ -55,4 +61,29 @@ pub fn metric_of(r: &RunRecord, sel: &str) -> Option<f64> {
         let hits: Vec<_> = map.iter().filter(|(k, _)| k.starts_with(name)).collect();
         (hits.len() == 1).then(|| *hits[0].1)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::run::summary::{PhaseSummary, Summary};
+
+    fn run_with(sparsities: &[(&str, f64)]) -> RunRecord {
+        let mut summary = Summary::new("r", "navigation", 0, "error_cm");
+        let sparsity_per_tensor = sparsities.iter().map(|(k, v)| (k.to_string(), *v)).collect();
+        summary.train = Some(PhaseSummary { sparsity: 0.9, sparsity_per_tensor, ..Default::default() });
+        RunRecord { dir: "r".into(), summary, config: None, point: None, metrics: vec![] }
+    }
+
+    #[test]
+    fn a_pruned_tensors_own_sparsity_is_a_metric_by_name_or_unique_prefix() {
+        let r = run_with(&[("rnn.weight_hh_l0", 0.993), ("rnn.weight_ih_l0", 0.5), ("encoder.weight", 0.8)]);
+        assert_eq!(metric_of(&r, "sparsity.rnn.weight_hh_l0"), Some(0.993));
+        assert_eq!(metric_of(&r, "sparsity.rnn.weight_hh"), Some(0.993));
+        assert_eq!(metric_of(&r, "sparsity.enc"), Some(0.8));
+        assert_eq!(metric_of(&r, "sparsity.rnn.weight"), None, "two tensors match: ambiguous");
+        assert_eq!(metric_of(&r, "sparsity.decoder"), None);
+        assert_eq!(metric_of(&r, "sparsity"), Some(0.9));
+        assert!(metric_names(&r).contains(&"sparsity.rnn.weight_ih_l0".to_string()));
+    }
 }

@@ -88,7 +88,7 @@ pub fn report(dirs: &[PathBuf], opts: &ReportOptions) -> anyhow::Result<Report> 
     let (rows, failed) = rows_of(&runs, opts, &metric)?;
     let layout = Layout::of(&rows);
     let analysed = analyses(&runs, &rows, opts.analyze)?;
-    let markdown = markdown(&rows, &layout, &failed, &analysed, &metric, opts.x.as_deref());
+    let markdown = markdown(&rows, &layout, &failed, &analysed, &runs, &metric, opts.x.as_deref());
     let csv = tables::summary_csv(&rows, &layout, &metric);
     let out = opts.out.clone().unwrap_or_else(|| dirs[0].join("report"));
     std::fs::create_dir_all(&out).map_err(|e| anyhow::anyhow!("--out {}: {e}", out.display()))?;
@@ -152,8 +152,8 @@ fn analyses(runs: &[RunRecord], rows: &[Row], analyze: bool) -> anyhow::Result<V
 }
 
 /// `report.md`: the metric table, then (without `--x`, whose groups pool the key's values) the
-/// breaking point, geometry and analysis sections; the failed runs last.
-fn markdown(rows: &[Row], layout: &Layout, failed: &[Failed], analysed: &[Option<Analysed>], metric: &str, x: Option<&str>) -> String {
+/// breaking point, geometry, analysis and per-tensor sparsity sections; the failed runs last.
+fn markdown(rows: &[Row], layout: &Layout, failed: &[Failed], analysed: &[Option<Analysed>], runs: &[RunRecord], metric: &str, x: Option<&str>) -> String {
     let (groups, sparsities) = (&layout.groups, &layout.sparsities);
     let mut md = match x {
         Some(key) => {
@@ -166,6 +166,7 @@ fn markdown(rows: &[Row], layout: &Layout, failed: &[Failed], analysed: &[Option
             md.push_str(&breaking::section(rows, groups, sparsities, metric, breaking::FACTOR));
             md.push_str(&tables::geometry_section(rows, layout));
             md.push_str(&analysis::section(rows, analysed, groups, sparsities));
+            md.push_str(&tables::tensor_section(rows, layout, runs));
             md
         }
     };
