@@ -47,7 +47,7 @@ pub struct Communicability {
 impl Communicability {
     /// R is `(r_rows, n)`: n rows tiled over the gate blocks, or one block of rows per gate.
     pub fn new(r: Arc<Vec<f32>>, r_rows: usize, n: usize, lambda: f32, factor: f64) -> Result<Self, String> {
-        if r.len() != r_rows * n || n == 0 || r_rows % n != 0 {
+        if r.len() != r_rows * n || n == 0 || !r_rows.is_multiple_of(n) {
             return Err(format!("communicability: R has {} entries, not a ({r_rows}, {n}) stack of {n}×{n} blocks", r.len()));
         }
         if !(factor.is_finite() && factor > 0.0) {
@@ -87,7 +87,7 @@ impl Communicability {
 
     fn blocks(&self, w: &[f32], mask: Option<&[u8]>, mut grad: Option<&mut [f32]>) -> f64 {
         let nn = self.n * self.n;
-        assert!(w.len() % nn == 0, "communicability: W has {} entries, not a stack of {}×{} blocks", w.len(), self.n, self.n);
+        assert!(w.len().is_multiple_of(nn), "communicability: W has {} entries, not a stack of {}×{} blocks", w.len(), self.n, self.n);
         let gates = w.len() / nn;
         let denom = w.len() as f64;
         let mut total = 0.0;

@@ -103,7 +103,7 @@ fn priced(
     value: impl Fn(&[f32], Option<&[u8]>) -> f64,
     value_and_grad: impl Fn(&[f32], Option<&[u8]>, &mut [f32]) -> f64,
 ) -> Result<f64, String> {
-    if p.shape.len() != 2 || p.shape[1] != n || p.shape[0] % rr != 0 {
+    if p.shape.len() != 2 || p.shape[1] != n || !p.shape[0].is_multiple_of(rr) {
         return Err(format!("penalty on '{param}': R is {rr}×{n} but the parameter is {:?} (needs (G·{rr}, {n}))", p.shape));
     }
     if grad {

@@ -58,7 +58,7 @@ pub fn table(rows: &[Row], groups: &[String], key: &str, metric: &str, sparsitie
 }
 
 /// Per group, (x or log₂ x, mean, std) at each value of the key the group has.
-pub fn series(rows: &[Row], groups: &[String], log: bool) -> Vec<(String, Vec<(f64, f64, f64)>)> {
+pub fn series(rows: &[Row], groups: &[String], log: bool) -> super::figures::Series {
     groups
         .iter()
         .map(|g| {

@@ -78,8 +78,9 @@ pub fn collect(dirs: &[PathBuf]) -> anyhow::Result<Vec<RunRecord>> {
 /// counting both would count one seed twice.
 fn without_copies(found: Vec<PathBuf>) -> anyhow::Result<Vec<PathBuf>> {
     // each folder's name, config.toml and summary.json, read once
-    let key = |d: &Path| (d.file_name().map(|n| n.to_os_string()), std::fs::read(d.join("config.toml")).ok(), std::fs::read(d.join("summary.json")).ok());
-    let mut kept: Vec<(PathBuf, (Option<std::ffi::OsString>, Option<Vec<u8>>, Option<Vec<u8>>))> = Vec::new();
+    type Key = (Option<std::ffi::OsString>, Option<Vec<u8>>, Option<Vec<u8>>);
+    let key = |d: &Path| -> Key { (d.file_name().map(|n| n.to_os_string()), std::fs::read(d.join("config.toml")).ok(), std::fs::read(d.join("summary.json")).ok()) };
+    let mut kept: Vec<(PathBuf, Key)> = Vec::new();
     for dir in found {
         let k = key(&dir);
         let twin = kept.iter().position(|(_, q)| q.1.is_some() && q.0 == k.0 && q.1 == k.1);

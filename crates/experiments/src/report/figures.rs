@@ -12,7 +12,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::Path;
 
-type Series = Vec<(String, Vec<(f64, f64, f64)>)>; // (label, [(x, mean, std)])
+/// Per group: (label, [(x, mean, std)]).
+pub type Series = Vec<(String, Vec<(f64, f64, f64)>)>;
 
 /// One figure: its file stem, texts, error bars or bands, and the x range it may show.
 struct Chart<'a> {

@@ -32,6 +32,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+/// A trained term's regularizer, its space and S = ∂P/∂R (row-major, N × N).
+type Sensitivity<'a> = (&'a Regularizer, Arc<dyn Space>, Vec<f64>);
+
 /// One parameter's points and their Adam state.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PointsState {
@@ -130,7 +133,7 @@ impl Trainable {
     }
 
     /// A trained term's regularizer (spec and space) and S = ∂P/∂R at the weights in `params`.
-    fn sensitivity_of(&self, param: &str, pen: &Penalty, params: &[&Param]) -> Result<(&Regularizer, Arc<dyn Space>, Vec<f64>), String> {
+    fn sensitivity_of(&self, param: &str, pen: &Penalty, params: &[&Param]) -> Result<Sensitivity<'_>, String> {
         let p = params.iter().find(|p| p.name == param).ok_or_else(|| format!("penalty.trainable: the model has no parameter '{param}'"))?;
         let reg = self.built(param).expect("points belong to a regularizer"); // spec and space only
         let space = reg.space().ok_or("penalty.trainable: the geometry has no points")?.clone();

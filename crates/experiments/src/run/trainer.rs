@@ -27,6 +27,9 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Instant;
 
+/// The points' step size and their gradient per trained parameter.
+type PointsStep = (f64, BTreeMap<String, Vec<f64>>);
+
 /// Why a phase stopped early.
 #[derive(Debug)]
 pub enum Stop {
@@ -140,7 +143,7 @@ impl PhaseRun<'_> {
     /// Trainable embeddings: brings `moved` to the points where they moved since it was built
     /// (`stale`), and gives the points' step size and gradient at `global`, taken before the
     /// weights' step (None when the points stay put). A moving step takes both in one pass.
-    fn points_gradient(&self, base: &Regularization, moved: &mut Option<Regularization>, stale: &mut bool, global: u64, epoch: usize) -> Result<Option<(f64, BTreeMap<String, Vec<f64>>)>, Stop> {
+    fn points_gradient(&self, base: &Regularization, moved: &mut Option<Regularization>, stale: &mut bool, global: u64, epoch: usize) -> Result<Option<PointsStep>, Stop> {
         let err = |m: String| Stop::Error(anyhow::anyhow!(m));
         let moving = self
             .trainable
