@@ -38,6 +38,13 @@ fn run_folder_holds_everything_and_is_reproducible() {
     let s: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(a.join("summary.json")).unwrap()).unwrap();
     assert_eq!(s["status"], "completed");
     assert!(s["train"]["val"]["error_cm"].as_f64().unwrap() > 0.0);
+    // each pruned tensor's size is recorded, and with the per-tensor sparsities gives the overall one
+    let (sp, entries) = (&s["train"]["sparsity_per_tensor"], s["train"]["entries_per_tensor"].as_object().expect("entries_per_tensor"));
+    assert_eq!(entries.len(), sp.as_object().unwrap().len());
+    let pruned: f64 = entries.iter().map(|(k, n)| sp[k].as_f64().unwrap() * n.as_f64().unwrap()).sum();
+    let total: f64 = entries.values().map(|n| n.as_f64().unwrap()).sum();
+    assert!((pruned / total - s["train"]["sparsity"].as_f64().unwrap()).abs() < 1e-12);
+    assert!(entries["rnn.weight_hh_l0"].as_u64().unwrap() > 0);
     // same seed and threads: the same numbers, bit for bit
     assert_eq!(metrics(&a), metrics(&b));
     assert_eq!(std::fs::read(a.join("model.safetensors")).unwrap(), std::fs::read(b.join("model.safetensors")).unwrap());

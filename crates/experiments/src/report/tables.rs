@@ -11,6 +11,8 @@
 use super::collect::RunRecord;
 use super::geometry::GeometryScore;
 use super::{Row, Stat};
+use crate::run::summary::PhaseSummary;
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 /// The groups in order of first appearance and the sparsity rows sorted by target.
@@ -79,38 +81,56 @@ pub fn geometry_section(rows: &[Row], layout: &Layout) -> String {
     md
 }
 
-/// Each pruned tensor's own sparsity per group and sparsity row (empty when no run prunes): under
-/// one global threshold the targets are met overall, not per tensor — this shows where the cut fell.
+/// Each pruned tensor's own sparsity per group and sparsity row, then (for runs that record
+/// their tensors' sizes) each tensor's share of the pruned entries; empty when no run prunes.
+/// Under one global threshold the target is met overall, not per tensor: this shows where the
+/// cut fell.
 pub fn tensor_section(rows: &[Row], layout: &Layout, runs: &[RunRecord]) -> String {
-    let per_tensor = |r: &Row| runs[r.run].summary.train.as_ref().map(|p| p.sparsity_per_tensor.clone()).unwrap_or_default();
-    let mut tensors: Vec<String> = Vec::new();
-    for r in rows.iter().filter(|r| r.sparsity_value > 0.0) {
-        for k in per_tensor(r).into_keys() {
-            if !tensors.contains(&k) {
-                tensors.push(k);
-            }
-        }
-    }
+    let phase = |r: &Row| runs[r.run].summary.train.clone().unwrap_or_default();
+    let pruned: Vec<&Row> = rows.iter().filter(|r| r.sparsity_value > 0.0).collect();
+    let mut tensors: Vec<String> = pruned.iter().flat_map(|r| phase(r).sparsity_per_tensor.into_keys()).collect();
+    tensors.sort();
+    tensors.dedup();
     if tensors.is_empty() {
         return String::new();
     }
-    tensors.sort();
-    let mut md = format!(
-        "\n### Each pruned tensor's own sparsity (fraction of its entries at zero; `--metric sparsity.<tensor>` tabulates one)\n\n| group | sparsity | {} |\n|---|---|{}\n",
-        tensors.join(" | "),
-        "---|".repeat(tensors.len())
-    );
+    let own = |p: &PhaseSummary| Some(p.sparsity_per_tensor.clone());
+    let mut md = per_tensor_table(&pruned, layout, &tensors, &phase, own, "Each pruned tensor's own sparsity (fraction of its entries at zero; `--metric sparsity.<tensor>` tabulates one)");
+    md.push_str(&per_tensor_table(&pruned, layout, &tensors, &phase, share_of_pruned, "Each tensor's share of the pruned entries (runs that record their tensors' sizes)"));
+    md
+}
+
+/// Each tensor's share of the pruned entries of a run (None without its tensors' sizes).
+fn share_of_pruned(p: &PhaseSummary) -> Option<BTreeMap<String, f64>> {
+    let counts: BTreeMap<String, f64> = p.sparsity_per_tensor.iter().map(|(k, s)| Some((k.clone(), s * *p.entries_per_tensor.get(k)? as f64))).collect::<Option<_>>()?;
+    let total: f64 = counts.values().sum();
+    (!p.entries_per_tensor.is_empty() && total > 0.0).then(|| counts.into_iter().map(|(k, c)| (k, c / total)).collect())
+}
+
+/// One row per group and target, one column per tensor, each cell the runs' `value` as percent.
+fn per_tensor_table(
+    pruned: &[&Row],
+    layout: &Layout,
+    tensors: &[String],
+    phase: &dyn Fn(&Row) -> PhaseSummary,
+    value: fn(&PhaseSummary) -> Option<BTreeMap<String, f64>>,
+    title: &str,
+) -> String {
+    let mut body = String::new();
     for g in &layout.groups {
-        for (s, v) in &layout.sparsities {
-            let maps: Vec<_> = rows.iter().filter(|r| &r.group == g && &r.sparsity == s && *v > 0.0).map(per_tensor).collect();
+        for (s, _) in &layout.sparsities {
+            let maps: Vec<BTreeMap<String, f64>> = pruned.iter().filter(|r| &r.group == g && &r.sparsity == s).filter_map(|r| value(&phase(r))).collect();
             if maps.is_empty() {
                 continue;
             }
             let cells: Vec<String> = tensors.iter().map(|t| percent_cell(Stat::of(&maps.iter().filter_map(|m| m.get(t).copied()).collect::<Vec<_>>()))).collect();
-            md.push_str(&format!("| {g} | {s} | {} |\n", cells.join(" | ")));
+            body.push_str(&format!("| {g} | {s} | {} |\n", cells.join(" | ")));
         }
     }
-    md
+    if body.is_empty() {
+        return String::new();
+    }
+    format!("\n### {title}\n\n| group | sparsity | {} |\n|---|---|{}\n{body}", tensors.join(" | "), "---|".repeat(tensors.len()))
 }
 
 /// A fraction as `mean ± std %` with 2 decimals (99.94 %, where a plain cell would read 1.00).
@@ -198,6 +218,18 @@ mod tests {
         assert!(md.contains("| group | sparsity | encoder.weight | rnn.weight_hh_l0 |"), "{md}");
         assert!(md.contains("| global | 90 % | 80.00 ± 0.00 % (n=2) | 98.00 ± 1.00 % (n=2) |"), "{md}");
         assert!(!md.contains("| dense |"), "a dense run prunes nothing: {md}");
+        assert!(!md.contains("share of the pruned"), "no run records its sizes: {md}");
+        // sizes recorded: W_hh 100 entries at 99 % / 97 %, encoder 300 at 80 % → shares 99/339 and 97/337
+        let mut runs = runs;
+        for r in &mut runs {
+            r.summary.train.as_mut().unwrap().entries_per_tensor = [("rnn.weight_hh_l0".to_string(), 100), ("encoder.weight".to_string(), 300)].into_iter().collect();
+        }
+        let md = tensor_section(&rows, &Layout::of(&rows), &runs);
+        let (a, b): (f64, f64) = (99.0 / 339.0, 97.0 / 337.0);
+        let (m, sd) = ((a + b) / 2.0, (a - b).abs() / 2.0);
+        let want = format!("| global | 90 % | {:.2} ± {:.2} % (n=2) | {:.2} ± {:.2} % (n=2) |", 100.0 * (1.0 - m), 100.0 * sd, 100.0 * m, 100.0 * sd);
+        assert!(md.contains("### Each tensor's share of the pruned entries"), "{md}");
+        assert!(md.contains(&want), "{want}\n{md}");
         assert_eq!(tensor_section(&rows[2..], &Layout::of(&rows[2..]), &runs), "", "no pruned run, no table");
     }
 }

@@ -146,6 +146,7 @@ fn phase_summary(cfg: &RunConfig, task: &mut dyn Task, reg: &geosparse_engine::r
         penalty: pen,
         sparsity: sp.overall,
         sparsity_per_tensor: sp.per_tensor,
+        entries_per_tensor: sp.entries,
     })
 }
 

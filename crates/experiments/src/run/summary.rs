@@ -43,6 +43,10 @@ pub struct PhaseSummary {
     pub penalty: f64,
     pub sparsity: f64,
     pub sparsity_per_tensor: BTreeMap<String, f64>,
+    /// Entries of each pruned tensor (absent in runs made before stop 29): with
+    /// `sparsity_per_tensor`, the share of the pruned weights each tensor holds.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub entries_per_tensor: BTreeMap<String, usize>,
 }
 
 /// The regularizer of one recurrent matrix.
