@@ -18,8 +18,8 @@ exceeds 2 × the dense mean of the same N.
 """
 import csv
 import os
-import statistics
-import sys
+
+import report_cells
 
 ROOT = "docs/results"
 OUT = os.path.join(ROOT, "navigation-breaking-point")
@@ -65,28 +65,18 @@ ORDER = ["dense", "no penalty", "true L1, λ 0.01", "L1, λ 0.665 (DoG's mean pr
 def load():
     cells = {}  # (n, recipe, variant, sparsity) -> {"values": [...], "sources": [...]}
     for n, path, keep in SOURCES:
-        full = os.path.join(ROOT, path)
-        if not os.path.exists(full):
-            print(f"note: {full} not found (not run yet); skipped", file=sys.stderr)
-            continue
-        for row in csv.DictReader(open(full, encoding="utf-8")):
+        for row in report_cells.rows(ROOT, path):
             if row["metric"] != "test_error_cm":
                 continue
             variant, recipe = normalise(row["group"])
             if keep is not None and variant not in keep:
                 continue
             sparsity = "dense" if variant == "dense" else row["sparsity"]
-            cell = cells.setdefault((n, recipe, variant, sparsity), {"values": [], "sources": []})
-            fresh = [float(v) for v in row["values"].split()]
-            added = [v for v in fresh if v not in cell["values"]]
-            cell["values"] += added
-            if added:
-                cell["sources"].append(path)
+            report_cells.add_values(cells, (n, recipe, variant, sparsity), row["values"], path)
     return cells
 
 
-def stat(values):
-    return statistics.fmean(values), statistics.pstdev(values)
+stat = report_cells.stat
 
 
 def write(cells):

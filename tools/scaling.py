@@ -24,9 +24,10 @@ import csv
 import glob
 import json
 import os
-import statistics
 import sys
 import tomllib
+
+import report_cells
 
 ROOT = "docs/results"
 OUT = os.path.join(ROOT, "navigation-scaling")
@@ -70,28 +71,18 @@ def normalise(label):
 def load():
     cells = {}  # (n, variant, recipe, lam, sparsity) -> {"values", "sources"}
     for n, path, skip in SOURCES:
-        full = os.path.join(ROOT, path)
-        if not os.path.exists(full):
-            print(f"note: {full} not found (not run yet); skipped", file=sys.stderr)
-            continue
-        for row in csv.DictReader(open(full, encoding="utf-8")):
+        for row in report_cells.rows(ROOT, path):
             if row["metric"] != DENSE_ERR or row["sparsity"] not in ("dense", "90 %"):
                 continue
             if skip is not None and row["group"] in skip:
                 continue
             key = normalise(row["group"])
-            if key is None:
-                continue
-            cell = cells.setdefault((n, *key, row["sparsity"]), {"values": [], "sources": []})
-            added = [float(v) for v in row["values"].split() if float(v) not in cell["values"]]
-            cell["values"] += added
-            if added:
-                cell["sources"].append(path)
+            if key is not None:
+                report_cells.add_values(cells, (n, *key, row["sparsity"]), row["values"], path)
     return cells
 
 
-def stat(values):
-    return statistics.fmean(values), statistics.pstdev(values)
+stat = report_cells.stat
 
 
 def cell_text(c):
