@@ -98,10 +98,15 @@ def rank(variant):
 
 def pruned_set():
     """Per run record: (N, variant, recipe, λ, W_hh own sparsity, W_hh share of pruned entries)."""
-    out = []
+    out, seen = [], set()
     for rec in RECORDS:
         for d in sorted(glob.glob(os.path.join(ROOT, rec, "*"))):
             s = json.load(open(os.path.join(d, "summary.json"), encoding="utf-8"))
+            # a bit-identical rerun in another record set (same error, same per-tensor sparsity) counts once
+            ident = json.dumps([(s.get("train") or {}).get("test"), (s.get("train") or {}).get("sparsity_per_tensor")], sort_keys=True)
+            if ident in seen:
+                continue
+            seen.add(ident)
             cfg = tomllib.load(open(os.path.join(d, "config.toml"), "rb"))
             point = json.load(open(os.path.join(d, "point.json"), encoding="utf-8"))
             if s["status"] != "completed" or cfg.get("prune", {}).get("kind") == "none" or cfg["prune"].get("target") != 0.9:
