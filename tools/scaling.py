@@ -125,6 +125,16 @@ def pruned_set():
     return out
 
 
+# the CPU recipe's λ of the DoG / L1 / diffusion rows at each N (R = d: 0.17 everywhere)
+MAIN_LAMBDA = {256: "0.01", 512: "0.01", 1024: "0.00625", 2048: "0.025"}
+
+
+def cpu_cell(cells, n, variant):
+    """The CPU recipe's cell of a variant at N: its λ there, 90 % (dense: not pruned)."""
+    lam = "0" if variant in ("dense", "no penalty") else ("0.17" if variant.endswith("torus d") else MAIN_LAMBDA[n])
+    return cells.get((n, variant, "cpu", lam, "dense" if variant == "dense" else "90 %"))
+
+
 def cpu_share(n, np_=256):
     return n * n / (n * n + 2 * n * np_ + 2 * n)
 
@@ -143,13 +153,8 @@ def write(cells, pruned):
     L += ["## Error at 90 % against N — CPU recipe (each matrix pruned to 90 %, 2 held epochs)", "",
           "λ: 0.01 at N = 256 and 512, 0.00625 at 1024, 0.025 at 2048 for the DoG/L1/diffusion rows; 0.17 for R = d.", "",
           "| variant | " + " | ".join(f"N = {n}" for n in ns) + " |", "|---|" + "---|" * len(ns)]
-    main_lam = {256: "0.01", 512: "0.01", 1024: "0.00625", 2048: "0.025"}
     for v in sorted({k[1] for k in cells}, key=rank):
-        row = []
-        for n in ns:
-            lam = "0" if v in ("dense", "no penalty") else ("0.17" if v.endswith("torus d") else main_lam[n])
-            sp = "dense" if v == "dense" else "90 %"
-            row.append(cell_text(cells.get((n, v, "cpu", lam, sp))))
+        row = [cell_text(cpu_cell(cells, n, v)) for n in ns]
         if any(row):
             L.append(f"| {v} | " + " | ".join(row) + " |")
     # 2. N = 256 by recipe and λ
@@ -197,15 +202,9 @@ def plot(cells, groups):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    main_lam = {256: "0.01", 512: "0.01", 1024: "0.00625", 2048: "0.025"}
     fig, ax = plt.subplots(figsize=(7.5, 5))
     for v in sorted({k[1] for k in cells}, key=rank):
-        pts = []
-        for n in sorted({k[0] for k in cells}):
-            lam = "0" if v in ("dense", "no penalty") else ("0.17" if v.endswith("torus d") else main_lam[n])
-            c = cells.get((n, v, "cpu", lam, "dense" if v == "dense" else "90 %"))
-            if c:
-                pts.append((n, *stat(c["values"])))
+        pts = [(n, *stat(c["values"])) for n in sorted({k[0] for k in cells}) if (c := cpu_cell(cells, n, v))]
         if not pts:
             continue
         xs, ms, ss = zip(*pts)
@@ -225,11 +224,11 @@ def plot(cells, groups):
     a1.plot(ns, [90] * 4, "k-", label="cpu recipe (every matrix at 90 %)")
     a2.plot(ns, [cpu_share(n) for n in ns], "k-", label="cpu recipe (computed)")
     for (n, v, lam), xs in sorted(groups.items(), key=lambda kv: rank(kv[0][1])):
-        o, s = zip(*xs)
         mk = "o" if float(lam) >= 0.01 or lam == "0" else "s"
         lab = f"paper, {v}" + ("" if lam == "0" else f", λ {lam}")
-        a1.errorbar([n], [100 * stat(o)[0]], yerr=[100 * stat(o)[1]], fmt=mk, color=COLOURS.get(v, "grey"), label=lab, capsize=3)
-        a2.errorbar([n], [stat(s)[0]], yerr=[stat(s)[1]], fmt=mk, color=COLOURS.get(v, "grey"), label=lab, capsize=3)
+        for ax_, values, scale in ((a1, [x[0] for x in xs], 100), (a2, [x[1] for x in xs], 1)):
+            m, sd = stat(values)
+            ax_.errorbar([n], [scale * m], yerr=[scale * sd], fmt=mk, color=COLOURS.get(v, "grey"), label=lab, capsize=3)
     for a in (a1, a2):
         a.set_xscale("log", base=2)
         a.set_xlabel("hidden units N")

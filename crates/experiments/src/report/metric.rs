@@ -66,18 +66,11 @@ pub fn metric_of(r: &RunRecord, sel: &str) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::run::summary::{PhaseSummary, Summary};
-
-    fn run_with(sparsities: &[(&str, f64)]) -> RunRecord {
-        let mut summary = Summary::new("r", "navigation", 0, "error_cm");
-        let sparsity_per_tensor = sparsities.iter().map(|(k, v)| (k.to_string(), *v)).collect();
-        summary.train = Some(PhaseSummary { sparsity: 0.9, sparsity_per_tensor, ..Default::default() });
-        RunRecord { dir: "r".into(), summary, config: None, point: None, metrics: vec![] }
-    }
+    use crate::report::tests::record_with;
 
     #[test]
     fn a_pruned_tensors_own_sparsity_is_a_metric_by_name_or_unique_prefix() {
-        let r = run_with(&[("rnn.weight_hh_l0", 0.993), ("rnn.weight_ih_l0", 0.5), ("encoder.weight", 0.8)]);
+        let r = record_with(&[("rnn.weight_hh_l0", 0.993), ("rnn.weight_ih_l0", 0.5), ("encoder.weight", 0.8)]);
         assert_eq!(metric_of(&r, "sparsity.rnn.weight_hh_l0"), Some(0.993));
         assert_eq!(metric_of(&r, "sparsity.rnn.weight_hh"), Some(0.993));
         assert_eq!(metric_of(&r, "sparsity.enc"), Some(0.8));

@@ -188,6 +188,16 @@ pub(crate) mod tests {
     use super::*;
     use group::percent;
 
+    /// A completed navigation run's record for the tests: overall sparsity 0.9 and these
+    /// tensors' own sparsities.
+    pub(crate) fn record_with(sparsities: &[(&str, f64)]) -> RunRecord {
+        use crate::run::summary::{PhaseSummary, Summary};
+        let mut summary = Summary::new("r", "navigation", 0, "error_cm");
+        let sparsity_per_tensor = sparsities.iter().map(|(k, v)| (k.to_string(), *v)).collect();
+        summary.train = Some(PhaseSummary { sparsity: 0.9, sparsity_per_tensor, ..Default::default() });
+        RunRecord { dir: "r".into(), summary, config: None, point: None, metrics: vec![] }
+    }
+
     /// A completed run's row for the tests: `s` = 0 is dense.
     pub(crate) fn row(group: &str, s: f64, value: f64) -> Row {
         let sparsity = if s == 0.0 { "dense".to_string() } else { percent(s) };

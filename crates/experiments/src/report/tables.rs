@@ -86,17 +86,16 @@ pub fn geometry_section(rows: &[Row], layout: &Layout) -> String {
 /// Under one global threshold the target is met overall, not per tensor: this shows where the
 /// cut fell.
 pub fn tensor_section(rows: &[Row], layout: &Layout, runs: &[RunRecord]) -> String {
-    let phase = |r: &Row| runs[r.run].summary.train.clone().unwrap_or_default();
-    let pruned: Vec<&Row> = rows.iter().filter(|r| r.sparsity_value > 0.0).collect();
-    let mut tensors: Vec<String> = pruned.iter().flat_map(|r| phase(r).sparsity_per_tensor.into_keys()).collect();
+    let pruned: Vec<(&Row, &PhaseSummary)> = rows.iter().filter(|r| r.sparsity_value > 0.0).filter_map(|r| Some((r, runs[r.run].summary.train.as_ref()?))).collect();
+    let mut tensors: Vec<&String> = pruned.iter().flat_map(|(_, p)| p.sparsity_per_tensor.keys()).collect();
     tensors.sort();
     tensors.dedup();
     if tensors.is_empty() {
         return String::new();
     }
     let own = |p: &PhaseSummary| Some(p.sparsity_per_tensor.clone());
-    let mut md = per_tensor_table(&pruned, layout, &tensors, &phase, own, "Each pruned tensor's own sparsity (fraction of its entries at zero; `--metric sparsity.<tensor>` tabulates one)");
-    md.push_str(&per_tensor_table(&pruned, layout, &tensors, &phase, share_of_pruned, "Each tensor's share of the pruned entries (runs that record their tensors' sizes)"));
+    let mut md = per_tensor_table(&pruned, layout, &tensors, own, "Each pruned tensor's own sparsity (fraction of its entries at zero; `--metric sparsity.<tensor>` tabulates one)");
+    md.push_str(&per_tensor_table(&pruned, layout, &tensors, share_of_pruned, "Each tensor's share of the pruned entries (runs that record their tensors' sizes)"));
     md
 }
 
@@ -104,33 +103,27 @@ pub fn tensor_section(rows: &[Row], layout: &Layout, runs: &[RunRecord]) -> Stri
 fn share_of_pruned(p: &PhaseSummary) -> Option<BTreeMap<String, f64>> {
     let counts: BTreeMap<String, f64> = p.sparsity_per_tensor.iter().map(|(k, s)| Some((k.clone(), s * *p.entries_per_tensor.get(k)? as f64))).collect::<Option<_>>()?;
     let total: f64 = counts.values().sum();
-    (!p.entries_per_tensor.is_empty() && total > 0.0).then(|| counts.into_iter().map(|(k, c)| (k, c / total)).collect())
+    (total > 0.0).then(|| counts.into_iter().map(|(k, c)| (k, c / total)).collect())
 }
 
 /// One row per group and target, one column per tensor, each cell the runs' `value` as percent.
-fn per_tensor_table(
-    pruned: &[&Row],
-    layout: &Layout,
-    tensors: &[String],
-    phase: &dyn Fn(&Row) -> PhaseSummary,
-    value: fn(&PhaseSummary) -> Option<BTreeMap<String, f64>>,
-    title: &str,
-) -> String {
+fn per_tensor_table(pruned: &[(&Row, &PhaseSummary)], layout: &Layout, tensors: &[&String], value: fn(&PhaseSummary) -> Option<BTreeMap<String, f64>>, title: &str) -> String {
     let mut body = String::new();
     for g in &layout.groups {
         for (s, _) in &layout.sparsities {
-            let maps: Vec<BTreeMap<String, f64>> = pruned.iter().filter(|r| &r.group == g && &r.sparsity == s).filter_map(|r| value(&phase(r))).collect();
+            let maps: Vec<BTreeMap<String, f64>> = pruned.iter().filter(|(r, _)| &r.group == g && &r.sparsity == s).filter_map(|(_, p)| value(p)).collect();
             if maps.is_empty() {
                 continue;
             }
-            let cells: Vec<String> = tensors.iter().map(|t| percent_cell(Stat::of(&maps.iter().filter_map(|m| m.get(t).copied()).collect::<Vec<_>>()))).collect();
+            let cells: Vec<String> = tensors.iter().map(|t| percent_cell(Stat::of(&maps.iter().filter_map(|m| m.get(*t).copied()).collect::<Vec<_>>()))).collect();
             body.push_str(&format!("| {g} | {s} | {} |\n", cells.join(" | ")));
         }
     }
     if body.is_empty() {
         return String::new();
     }
-    format!("\n### {title}\n\n| group | sparsity | {} |\n|---|---|{}\n{body}", tensors.join(" | "), "---|".repeat(tensors.len()))
+    let names: Vec<&str> = tensors.iter().map(|t| t.as_str()).collect();
+    format!("\n### {title}\n\n| group | sparsity | {} |\n|---|---|{}\n{body}", names.join(" | "), "---|".repeat(tensors.len()))
 }
 
 /// A fraction as `mean ± std %` with 2 decimals (99.94 %, where a plain cell would read 1.00).
@@ -202,13 +195,8 @@ mod tests {
 
     #[test]
     fn the_tensor_table_shows_each_tensors_own_sparsity_over_seeds() {
-        use crate::run::summary::{PhaseSummary, Summary};
-        let run = |hh: f64, enc: f64| {
-            let mut summary = Summary::new("r", "navigation", 0, "error_cm");
-            let sparsity_per_tensor = [("rnn.weight_hh_l0".to_string(), hh), ("encoder.weight".to_string(), enc)].into_iter().collect();
-            summary.train = Some(PhaseSummary { sparsity: 0.9, sparsity_per_tensor, ..Default::default() });
-            RunRecord { dir: "r".into(), summary, config: None, point: None, metrics: vec![] }
-        };
+        use crate::report::tests::record_with;
+        let run = |hh: f64, enc: f64| record_with(&[("rnn.weight_hh_l0", hh), ("encoder.weight", enc)]);
         let runs = vec![run(0.99, 0.8), run(0.97, 0.8), run(0.0, 0.0)];
         let mut rows = vec![row("global", 0.9, 30.0), row("global", 0.9, 32.0), row("dense", 0.0, 8.0)];
         for (i, r) in rows.iter_mut().enumerate() {
